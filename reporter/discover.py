@@ -1,0 +1,52 @@
+"""Finding the workbooks under INPUT_DIR."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .schema import CONVERT_SUFFIXES, WORKBOOK_SUFFIXES
+
+
+@dataclass(slots=True)
+class Discovery:
+    workbooks: list[str] = field(default_factory=list)  # relative paths ("/"-separated), sorted
+    ignored: list[str] = field(default_factory=list)  # not spreadsheets: listed, never failed
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".") or name.startswith("~$")
+
+
+def discover(input_dir: Path, exclude: Path | None = None) -> Discovery:
+    """Walk ``input_dir`` recursively.
+
+    Hidden files and folders and Excel lock files (``~$…``) are skipped
+    silently.  Files with a workbook extension — or one of the spreadsheet
+    formats we can only name (``.et``, ``.csv`` …) — are workbooks (the
+    reader reports the latter with a "save as .xlsx" finding); anything else
+    is ``ignored``.  Nothing under ``exclude`` (OUTPUT_DIR) is read.
+    Symbolic links are listed as workbooks too; the reader refuses those
+    pointing outside INPUT_DIR.
+    """
+    root = input_dir.resolve()
+    excl = exclude.resolve() if exclude is not None else None
+    found = Discovery()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if not _hidden(d) and (excl is None or (here / d).resolve() != excl)
+        )
+        for name in filenames:
+            if _hidden(name):
+                continue
+            rel = (here / name).relative_to(root).as_posix()
+            suffix = os.path.splitext(name)[1].lower()
+            if suffix in WORKBOOK_SUFFIXES or suffix in CONVERT_SUFFIXES:
+                found.workbooks.append(rel)
+            else:
+                found.ignored.append(rel)
+    found.workbooks.sort()
+    found.ignored.sort()
+    return found

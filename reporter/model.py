@@ -1,0 +1,152 @@
+"""The records everything else passes around: findings and a parsed branch.
+
+All of them are plain, frozen, picklable values, so they can travel between
+worker processes and be compared in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One finding about one workbook (file is known by whoever holds it)."""
+
+    level: Level
+    code: str
+    message: str
+    sheet: str | None = None
+    cell: str | None = None
+
+    @property
+    def where(self) -> str:
+        """``存在的问题!C7`` / ``存在的问题`` / ``""``."""
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or ""
+
+    def to_json(self) -> dict:
+        return {
+            "level": self.level,
+            "code": self.code,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "message": self.message,
+        }
+
+
+def error(code: str, message: str, sheet: str | None = None, cell: str | None = None) -> Message:
+    return Message("error", code, message, sheet, cell)
+
+
+def warning(code: str, message: str, sheet: str | None = None, cell: str | None = None) -> Message:
+    return Message("warning", code, message, sheet, cell)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One numbered item of a section: a headline sentence and its paragraph.
+
+    ``number`` is the 序号 the user typed (or the row order when it is empty
+    or not a number); documents renumber items in row order regardless.
+    ``row`` is the 1-based sheet row the item came from.
+    """
+
+    headline: str
+    details: str = ""
+    number: int = 0
+    row: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Problem(Item):
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cause(Item):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Measure(Item):
+    problems: tuple[int, ...] = ()  # 对应问题: the problems' 序号
+    owner: str | None = None  # 责任人
+    deadline: date | None = None  # 完成时限
+    status: str | None = None  # 完成情况
+
+    def is_overdue(self, as_of: date, done_status: str = "已完成") -> bool:
+        return self.deadline is not None and self.deadline < as_of and self.status != done_status
+
+
+@dataclass(frozen=True, slots=True)
+class BranchInfo:
+    """基本信息, with defaults already applied (title and preamble filled)."""
+
+    name: str  # 支部名称
+    parent: str | None = None  # 上级党组织
+    secretary: str | None = None  # 支部书记
+    theme: str = "主题教育专题组织生活会"  # 会议主题
+    meeting_date: date | None = None  # 会议日期
+    title: str = ""  # 材料标题
+    preamble: str = ""  # 导语
+    signature: str | None = None  # 落款
+    signature_date: date | None = None  # 落款日期
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    info: BranchInfo
+    problems: tuple[Problem, ...] = ()
+    causes: tuple[Cause, ...] = ()
+    measures: tuple[Measure, ...] = ()
+    template_version: int | None = None  # None: not written by `reporter template`
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    """What reading one workbook gives: a branch (None on error) and findings."""
+
+    branch: Branch | None
+    messages: tuple[Message, ...] = field(default=())
+
+    @property
+    def failed(self) -> bool:
+        return self.branch is None or any(m.level == "error" for m in self.messages)
+
+
+Status = Literal["ok", "warning", "failed", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """The outcome for one input file of `validate` or `build`."""
+
+    source: str  # path relative to INPUT_DIR, with "/" separators
+    status: Status
+    messages: tuple[Message, ...] = ()
+    branch: Branch | None = None
+    sha256: str | None = None
+    document: str | None = None  # path relative to OUTPUT_DIR, "docs/….docx"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        b = self.branch
+        return {
+            "problems": len(b.problems) if b else 0,
+            "causes": len(b.causes) if b else 0,
+            "measures": len(b.measures) if b else 0,
+        }
+
+
+def status_of(messages: tuple[Message, ...] | list[Message], strict: bool = False) -> Status:
+    """failed on any error (or any warning with --strict), warning, else ok."""
+    levels = {m.level for m in messages}
+    if "error" in levels or (strict and "warning" in levels):
+        return "failed"
+    return "warning" if "warning" in levels else "ok"
