@@ -13,8 +13,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
+from . import __version__, _zh
 from .errors import ReporterError, UsageError
+
+_zh.install()
+_zh.install_typer()
 
 app = typer.Typer(
     name="reporter",
@@ -89,15 +92,17 @@ def build(
     退出码：0 全部生成；1 有工作簿未通过；2 无法开始运行。
     """
     try:
+        day = _parse_date(as_of) or date.today()
+        settings = _config(config)
         from .batch import BuildOptions, run_build
 
         options = BuildOptions(
             input_dir=input_dir,
             output_dir=output_dir,
-            config=_config(config),
+            config=settings,
             jobs=jobs,
             force=force,
-            as_of=_parse_date(as_of) or date.today(),
+            as_of=day,
             roster=roster,
             strict=strict,
             pdf=pdf,
