@@ -1,0 +1,820 @@
+"""Read one branch workbook: bytes in, a :class:`Branch` and findings out.
+
+The reader is tolerant (DESIGN.md §2 "What the reader accepts") and
+defensive (§6): every check that can be made on the raw bytes — size, zip
+structure, decompression limits, XML entity declarations, sheet extent — is
+made before a spreadsheet library parses anything.  Cells are read with
+python-calamine.
+
+Message codes (stable):
+
+======  =========================================================
+E101    not a workbook (not a zip / OLE file, or damaged zip)
+E102    empty file
+E103    encrypted (password-protected) workbook
+E104    file larger than ``limits.max_file_mb``
+E105    uncompressed size or compression ratio beyond the limits
+E106    too many zip entries
+E107    XML with a DOCTYPE / ENTITY declaration
+E108    format we cannot read (.et, .csv …): save as .xlsx
+E109    a Word / PowerPoint file with a spreadsheet extension
+E110    damaged workbook (the spreadsheet library failed)
+E111    legacy .xls that could not be read: save as .xlsx
+E120    permission denied          (read_path)
+E121    file vanished              (read_path)
+E122    not a regular file         (read_path)
+E123    symbolic link outside the input folder (read_path)
+E124    other error reading the file (read_path)
+E125    a folder under INPUT_DIR could not be listed (validate)
+E201    基本信息 sheet missing
+E202    a required section sheet missing
+E203    a headline column missing
+E204    支部名称 empty
+E205    no problem rows
+E206    a sheet has more rows / columns than the limits allow
+W301    unknown 方面
+W302    unreadable date
+W303    对应问题 names a problem that does not exist
+W304    column not recognised, ignored
+W305    deadline before the meeting date
+W306    unknown 完成情况
+W307    cell text cut at ``limits.max_cell_chars``
+W308    workbook from a newer template version
+W309    duplicate 序号 on the problems sheet
+W310    row with details but no headline (not counted)
+W311    原因剖析 / 整改措施 has no rows
+W312    对应问题 partly unreadable
+W313    基本信息 item not recognised, ignored
+======  =========================================================
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import stat
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from . import TEMPLATE_VERSION
+from .config import Config
+from .model import Branch, BranchInfo, Cause, Measure, Message, Problem, ReadResult, error, warning
+from .schema import (
+    CONVERT_SUFFIXES,
+    HEADER_SEARCH_ROWS,
+    INFO_FIELDS,
+    INFO_HEADER,
+    INFO_SHEET,
+    INFO_SHEET_SYNONYMS,
+    INSTRUCTIONS_SHEET,
+    SECTIONS,
+    VERSION_NAME,
+    WORKBOOK_SUFFIXES,
+    Column,
+    InfoField,
+    Sheet,
+)
+from .text import chinese_date, clean, parse_date, strip_numbering, xml_safe
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_MB = 1024 * 1024
+SAVE_AS_XLSX = "请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（.xlsx）格式，再重新提交。"
+
+
+# ------------------------------------------------------------------ names
+
+
+_SPACES = re.compile(r"\s+")
+_NOTE = re.compile(r"[（(][^（）()]*[）)]$")
+_NAME_MAX = 40  # longer cells are content, not headers or labels
+
+
+def norm_name(value: object) -> str:
+    """A header, label or sheet name as compared: no spaces, no trailing ：*, no （注）.
+
+    Numbers and long texts (content, not names) give "".
+    """
+    if not isinstance(value, str) or len(value) > _NAME_MAX:
+        return ""
+    text = _SPACES.sub("", clean(value))
+    for _ in range(2):
+        text = text.strip("*＊:：")
+        text = _NOTE.sub("", text)
+    return text
+
+
+def _index(items) -> dict[str, object]:
+    """name → item, the label before the synonyms, the first item winning."""
+    found: dict[str, object] = {}
+    for item in items:
+        for name in item.names:
+            found.setdefault(norm_name(name), item)
+    return found
+
+
+_INFO_BY_NAME: dict[str, InfoField] = _index(INFO_FIELDS)  # type: ignore[assignment]
+_COLUMNS_BY_NAME: dict[str, dict[str, Column]] = {s.key: _index(s.columns) for s in SECTIONS}  # type: ignore[misc]
+_INFO_VALUE_HEADERS = {norm_name(INFO_HEADER[1]), "填写内容", "值", "信息", "填报内容"}
+_INFO_SKIP = {norm_name(INFO_HEADER[0]), norm_name(INFO_SHEET), *map(norm_name, INFO_SHEET_SYNONYMS)}
+
+
+def cell_ref(row: int, col: int) -> str:
+    """0-based (row, col) → A1."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+# ------------------------------------------------------------ pre-parse
+
+
+class _Refused(Exception):
+    """Internal: the workbook cannot be read; carries the finding."""
+
+    def __init__(self, message: Message):
+        self.message = message
+
+
+@dataclass(slots=True)
+class _Package:
+    """What the raw-byte checks learnt about an OOXML package."""
+
+    kind: str  # "xlsx" | "xlsb" | "ods" | "ole"
+    parts: dict[str, bytes] = field(default_factory=dict)  # inflated XML parts (xlsx)
+    sheet_paths: dict[str, str] = field(default_factory=dict)  # sheet name → part name
+    version: int | None = None
+
+
+def _refuse(code: str, text: str) -> _Refused:
+    return _Refused(error(code, text))
+
+
+def _check_size(data: bytes, config: Config) -> None:
+    if not data:
+        raise _refuse("E102", "文件是空的（0 字节），可能没有保存成功，请重新保存后提交。")
+    limit = config.limits.max_file_mb
+    if len(data) > limit * _MB:
+        raise _refuse("E104", f"文件大小 {len(data) / _MB:.1f} MB，超过上限 {limit:g} MB；"
+                              "请删除工作簿中的图片、多余工作表后重新提交。")
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """A member's bytes, decompressed by us with a hard output bound.
+
+    The sizes in a zip's directory can lie; inflating the raw stream with
+    ``max_length`` keeps memory bounded whatever the header says.
+    """
+    if limit <= 0:  # zlib's max_length 0 would mean "no limit"
+        raise _refuse("E105", "文件解压后的内容超出上限（疑似“压缩炸弹”），已拒绝读取。")
+    start = info.header_offset
+    header = data[start:start + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise _refuse("E101", "文件已损坏（压缩包结构不完整），无法读取；请重新保存后提交。")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    begin = start + 30 + name_len + extra_len
+    raw = data[begin:begin + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        out = raw
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        try:
+            out = zlib.decompressobj(-15).decompress(raw, limit + 1)
+        except zlib.error:
+            raise _refuse("E101", "文件已损坏（压缩数据有误），无法读取；请重新保存后提交。") from None
+    else:
+        raise _refuse("E101", "文件使用了不支持的压缩方式，请用 Excel 或 WPS 重新保存为 .xlsx 后提交。")
+    if len(out) > limit or len(out) > info.file_size:
+        raise _refuse("E105", "文件解压后的内容超出上限（疑似“压缩炸弹”），已拒绝读取。")
+    return out
+
+
+def _no_entities(name: str, blob: bytes) -> None:
+    head = blob[:2]
+    if head in (b"\xff\xfe", b"\xfe\xff"):
+        blob = blob.decode("utf-16", "replace").encode("utf-8", "replace")
+    if b"<!DOCTYPE" in blob or b"<!ENTITY" in blob:
+        raise _refuse("E107", f"文件中的 {name} 含有 XML 实体声明（DOCTYPE/ENTITY），出于安全原因拒绝读取；"
+                              "请用 Excel 或 WPS 重新另存为 .xlsx 后提交。")
+
+
+def _open_zip(data: bytes, config: Config) -> _Package:
+    limits = config.limits
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise _refuse("E101", "文件已损坏（不是完整的 Excel 工作簿），无法读取；请重新保存后提交。") from None
+    if len(infos) > limits.max_zip_entries:
+        raise _refuse("E106", f"文件内部包含 {len(infos)} 个部件，超过上限 {limits.max_zip_entries} 个，已拒绝读取。")
+    declared = sum(i.file_size for i in infos)
+    max_total = int(limits.max_uncompressed_mb * _MB)
+    if declared > max_total:
+        raise _refuse("E105", f"文件解压后约 {declared / _MB:.0f} MB，超过上限 {limits.max_uncompressed_mb:g} MB，已拒绝读取。")
+    if declared > limits.max_compression_ratio * len(data) and declared > _MB:
+        raise _refuse("E105", "文件的压缩比异常（疑似“压缩炸弹”），已拒绝读取。")
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" in names:
+        kind = "xlsx"
+    elif "xl/workbook.bin" in names:
+        kind = "xlsb"
+    elif "content.xml" in names and "mimetype" in names:
+        kind = "ods"
+    elif "word/document.xml" in names:
+        raise _refuse("E109", "这是一个 Word 文档（只是扩展名为表格格式），不是 Excel 工作簿；"
+                              "请提交用标准模板填写的 .xlsx 工作簿。")
+    elif "ppt/presentation.xml" in names:
+        raise _refuse("E109", "这是一个 PowerPoint 演示文稿（只是扩展名为表格格式），不是 Excel 工作簿；"
+                              "请提交用标准模板填写的 .xlsx 工作簿。")
+    else:
+        raise _refuse("E101", "文件不是 Excel 工作簿（压缩包中没有工作簿内容），请提交用标准模板填写的 .xlsx 工作簿。")
+    package = _Package(kind)
+    budget = max_total
+    for info in infos:
+        lower = info.filename.lower()
+        if not (lower.endswith(".xml") or lower.endswith(".rels")) or info.is_dir():
+            continue
+        blob = _inflate(data, info, budget)
+        budget -= len(blob)
+        _no_entities(info.filename, blob)
+        package.parts[info.filename] = blob
+    if kind == "xlsx":
+        _read_package_xml(package)
+    return package
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(element, local: str) -> str | None:
+    for key, value in element.attrib.items():
+        if _local(key) == local:
+            return value
+    return None
+
+
+def _version_of(text: str | None) -> int | None:
+    m = re.search(r"\d+", text or "")
+    return int(m.group()) if m else None
+
+
+def _read_package_xml(package: _Package) -> None:
+    """Sheet name → part, and the template version (defined name or custom property)."""
+    from defusedxml import ElementTree as ET
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        book = ET.fromstring(package.parts["xl/workbook.xml"])
+        rels_blob = package.parts.get("xl/_rels/workbook.xml.rels")
+        rels = ET.fromstring(rels_blob) if rels_blob else None
+        custom_blob = package.parts.get("docProps/custom.xml")
+        custom = ET.fromstring(custom_blob) if custom_blob else None
+    except DefusedXmlException:
+        raise _refuse("E107", "文件中含有 XML 实体声明，出于安全原因拒绝读取；请用 Excel 或 WPS 重新另存为 .xlsx 后提交。") from None
+    except ET.ParseError:
+        raise _refuse("E110", "文件已损坏（工作簿结构无法解析），请用 Excel 或 WPS 重新保存后提交。") from None
+    targets: dict[str, str] = {}
+    if rels is not None:
+        for rel in rels.iter():
+            if _local(rel.tag) == "Relationship" and rel.get("Id") and rel.get("Target"):
+                target = rel.get("Target", "")
+                targets[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    for element in book.iter():
+        tag = _local(element.tag)
+        if tag == "sheet":
+            rid = _attr(element, "id")
+            if element.get("name") is not None and rid in targets:
+                package.sheet_paths[element.get("name", "")] = os.path.normpath(targets[rid]).replace(os.sep, "/")
+        elif tag == "definedName" and element.get("name") == VERSION_NAME:
+            package.version = _version_of(element.text)
+    if package.version is None and custom is not None:
+        for prop in custom.iter():
+            if _local(prop.tag) == "property" and prop.get("name") == VERSION_NAME:
+                package.version = _version_of("".join(prop.itertext()))
+
+
+# A cell with content (not self-closing) and its reference; a cell without
+# an r attribute; a row (with content) and its number.
+_CELL_REF = re.compile(rb"""<(?:[\w.-]+:)?c(?=\s)[^>]*?\sr\s*=\s*["']([A-Z]{1,3})([0-9]{1,8})["'][^>]*(?<!/)>""")
+_CELL_NO_REF = re.compile(rb"""<(?:[\w.-]+:)?c(?:\s+(?!r\s*=)[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*>""")
+_ROW_REF = re.compile(rb"""<(?:[\w.-]+:)?row(?=\s)[^>]*?\sr\s*=\s*["']([0-9]{1,8})["'][^>]*(?<!/)>""")
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int, str | None, str | None]:
+    """(rows, columns, lowest cell, rightmost cell) of a worksheet part, from the raw XML.
+
+    Only cells holding something count (Excel writes formatted empty cells
+    as self-closing tags), so a formatted but empty sheet is not "large".
+    """
+    refs = _CELL_REF.findall(xml)
+    if refs:
+        low = max(refs, key=lambda ref: int(ref[1]))
+        right = max(refs, key=lambda ref: _col_number(ref[0]))
+        rows, cols = int(low[1]), _col_number(right[0])
+        low_cell, right_cell = (low[0] + low[1]).decode(), (right[0] + right[1]).decode()
+    else:
+        rows = cols = 0
+        low_cell = right_cell = None
+    if _CELL_NO_REF.search(xml):  # positions implied: rows may still be numbered
+        rows = max(rows, max((int(r) for r in _ROW_REF.findall(xml)), default=0))
+    return rows, cols, low_cell, right_cell
+
+
+# ------------------------------------------------------------- the grid
+
+
+@dataclass(slots=True)
+class _Grid:
+    """One sheet's cells (0-based, absolute positions) and its merged ranges."""
+
+    name: str
+    rows: list[list]
+    below: dict[tuple[int, int], tuple[int, int]]  # cell covered by a vertical merge → anchor
+    right_end: dict[tuple[int, int], int]  # merge anchor → last column of the range
+
+    def raw(self, r: int, c: int):
+        if r < len(self.rows):
+            row = self.rows[r]
+            if c < len(row):
+                return row[c]
+        return None
+
+    def get(self, r: int, c: int, fill: bool = False):
+        """The cell's value; with ``fill`` an empty cell under a merged range takes the range's value."""
+        value = self.raw(r, c)
+        if fill and (value is None or value == "") and (r, c) in self.below:
+            value = self.raw(*self.below[(r, c)])
+        return value
+
+
+def _grid(sheet, name: str) -> _Grid:
+    rows = sheet.to_python(skip_empty_area=False)
+    below: dict[tuple[int, int], tuple[int, int]] = {}
+    right_end: dict[tuple[int, int], int] = {}
+    last_row = len(rows) - 1
+    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
+        right_end[(r0, c0)] = c1
+        for r in range(r0 + 1, min(r1, last_row) + 1):
+            below[(r, c0)] = (r0, c0)
+    return _Grid(name, rows, below, right_end)
+
+
+# ----------------------------------------------------------- the reader
+
+
+class _Reader:
+    """Collects findings while turning grids into model records."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.messages: list[Message] = []
+
+    def warn(self, code: str, text: str, grid: _Grid | None = None, r: int | None = None, c: int | None = None):
+        self.messages.append(warning(code, text, grid.name if grid else None,
+                                     cell_ref(r, c) if r is not None and c is not None else None))
+
+    def fail(self, code: str, text: str, grid: _Grid | None = None, r: int | None = None, c: int | None = None):
+        self.messages.append(error(code, text, grid.name if grid else None,
+                                   cell_ref(r, c) if r is not None and c is not None else None))
+
+    def text(self, value: object, grid: _Grid, r: int, c: int) -> str:
+        """A cell as normalised text, cut at the configured length (with a warning)."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        elif isinstance(value, datetime):
+            value = value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, bool):
+            value = "是" if value else "否"
+        text = clean(value)
+        limit = self.config.limits.max_cell_chars
+        if len(text) > limit:
+            self.warn("W307", f"单元格内容有 {len(text)} 个字，超过上限 {limit} 字，超出部分已截去；请精简内容。",
+                      grid, r, c)
+            text = text[:limit].rstrip()
+        return text
+
+    def date(self, value: object, grid: _Grid, r: int, c: int, label: str) -> date | None:
+        if value is None or (isinstance(value, str) and not clean(value)):
+            return None
+        found = parse_date(value.strip() if isinstance(value, str) else value)
+        if found is None:
+            shown = self.text(value, grid, r, c)
+            self.warn("W302", f"{label}“{shown}”无法识别为日期，已按未填写处理；请写成 2023-12-20 或 2023年12月20日 的形式。",
+                      grid, r, c)
+        return found
+
+    # ------------------------------------------------------------ 基本信息
+
+    def info(self, grid: _Grid) -> tuple[dict[str, object], dict[str, tuple[int, int]]]:
+        """label key → raw value, and where each value sits."""
+        values: dict[str, object] = {}
+        where: dict[str, tuple[int, int]] = {}
+        value_col: int | None = None
+        for r, row in enumerate(grid.rows):
+            filled = [c for c, v in enumerate(row) if v is not None and v != "" and clean(v)]
+            if not filled:
+                continue
+            c0 = filled[0]
+            label = norm_name(row[c0])
+            if label == norm_name(INFO_HEADER[0]):
+                value_col = next((c for c in filled[1:] if norm_name(row[c]) in _INFO_VALUE_HEADERS), None)
+                continue
+            spec = _INFO_BY_NAME.get(label)
+            if spec is None:
+                m = re.match(r"^\s*([^:：]{1,12}?)\s*[:：]\s*(\S.*)$", clean(row[c0]), re.S)
+                if m and norm_name(m.group(1)) in _INFO_BY_NAME:  # "支部名称：机关第一党支部" in one cell
+                    spec = _INFO_BY_NAME[norm_name(m.group(1))]
+                    if spec.key not in values:
+                        values[spec.key], where[spec.key] = m.group(2), (r, c0)
+                    continue
+                if label not in _INFO_SKIP and len(filled) > 1:
+                    self.warn("W313", f"“{clean(row[c0])}”不是基本信息中的项目，已忽略；"
+                                      f"可填写的项目有：{'、'.join(f.label for f in INFO_FIELDS)}。", grid, r, c0)
+                continue
+            if spec.key in values:
+                continue
+            vc = value_col if value_col is not None and value_col > c0 else grid.right_end.get((r, c0), c0) + 1
+            values[spec.key], where[spec.key] = grid.get(r, vc, fill=True), (r, vc)
+        return values, where
+
+    def branch_info(self, grid: _Grid | None) -> BranchInfo | None:
+        if grid is None:
+            self.fail("E201", f"缺少“{INFO_SHEET}”工作表；请使用标准模板，在“{INFO_SHEET}”表中填写支部名称等信息。")
+            return None
+        raw, where = self.info(grid)
+        fields: dict[str, object] = {}
+        for spec in INFO_FIELDS:
+            if spec.key not in raw:
+                continue
+            r, c = where[spec.key]
+            if spec.kind == "date":
+                fields[spec.key] = self.date(raw[spec.key], grid, r, c, spec.label)
+            else:
+                fields[spec.key] = self.text(raw[spec.key], grid, r, c) or None
+        if not fields.get("name"):
+            r, c = where.get("name", (None, None))
+            self.fail("E204", f"没有填写支部名称；请在“{INFO_SHEET}”表“支部名称”一行的内容栏填写党支部全称。",
+                      grid, r, c)
+            return None
+        return fill_info(fields, self.config)
+
+    # ------------------------------------------------------------ sections
+
+    def header(self, grid: _Grid, section: Sheet) -> tuple[int, dict[int, Column]] | None:
+        """The header row (within HEADER_SEARCH_ROWS) and column index → column."""
+        names = _COLUMNS_BY_NAME[section.key]
+        best: tuple[tuple[int, int, int], int, dict[int, Column]] | None = None
+        for r in range(min(len(grid.rows), HEADER_SEARCH_ROWS)):
+            mapping: dict[int, Column] = {}
+            filled = 0
+            for c, value in enumerate(grid.rows[r]):
+                if value is None or value == "":
+                    continue
+                filled += 1
+                column = names.get(norm_name(value))
+                if column is not None and column not in mapping.values():
+                    mapping[c] = column
+            if not mapping:
+                continue
+            score = (len(mapping), int(section.headline in mapping.values()), filled)
+            if best is None or score > best[0]:
+                best = (score, r, mapping)
+        return (best[1], best[2]) if best else None
+
+    def rows(self, grid: _Grid, section: Sheet) -> list[dict] | None:
+        """The section's rows as dicts of raw values (None on a structure error)."""
+        found = self.header(grid, section)
+        headline = section.headline
+        if found is None or headline not in found[1].values():
+            self.fail("E203", f"“{grid.name}”表中找不到“{headline.label}”列；请在前 {HEADER_SEARCH_ROWS} 行内保留"
+                              f"标准模板的表头：{'、'.join(c.label for c in section.columns)}。", grid)
+            return None
+        head, mapping = found
+        for c, value in enumerate(grid.rows[head]):
+            if c not in mapping and value is not None and clean(value):
+                self.warn("W304", f"“{clean(value)}”列不是标准模板中的列，其内容已忽略；"
+                                  f"本表可用的列有：{'、'.join(c.label for c in section.columns)}。", grid, head, c)
+        head_col = next(c for c, col in mapping.items() if col is headline)
+        details_col = next((c for c, col in mapping.items() if col.key == "details"), None)
+        out = []
+        for r in range(head + 1, len(grid.rows)):
+            row = grid.rows[r]
+            raw = row[head_col] if head_col < len(row) else None
+            headline_text = strip_numbering(self.text(raw, grid, r, head_col)) if raw not in (None, "") else ""
+            if not headline_text:
+                if details_col is not None and clean(grid.raw(r, details_col)):
+                    self.warn("W310", f"第 {r + 1} 行填写了内容但“{headline.label}”为空，该行未计入；"
+                                      f"请补写{headline.label}（一句话概括）。", grid, r, head_col)
+                continue
+            values: dict = {"_row": r}
+            for c, column in mapping.items():
+                fill = column.kind in ("category", "refs", "date", "status") or column.key == "owner"
+                values[column.key] = (grid.get(r, c, fill=fill), c)
+            values["headline"] = (headline_text, head_col)
+            out.append(values)
+        return out
+
+    def item_fields(self, grid: _Grid, values: dict, position: int) -> dict:
+        """headline, details, number (typed, else the row order) and row of one item."""
+        r = values["_row"]
+        details = ""
+        if "details" in values:
+            value, c = values["details"]
+            details = self.text(value, grid, r, c)
+        number = _number(values["number"][0]) if "number" in values else None
+        return {"headline": values["headline"][0], "details": details, "number": number or position, "row": r + 1}
+
+    def problems(self, grid: _Grid, rows: list[dict]) -> list[Problem]:
+        allowed = self.config.categories
+        out: list[Problem] = []
+        seen: dict[int, int] = {}
+        for i, values in enumerate(rows, 1):
+            base = self.item_fields(grid, values, i)
+            r = values["_row"]
+            category = None
+            if "category" in values:
+                value, c = values["category"]
+                category = self.text(value, grid, r, c) or None
+                if category and category not in allowed:
+                    self.warn("W301", f"方面“{category}”不在规定的类别中；请从下拉列表中选择：{'、'.join(allowed)}。",
+                              grid, r, c)
+            number = base["number"]
+            if number in seen and "number" in values and _number(values["number"][0]):
+                self.warn("W309", f"序号 {number} 与第 {seen[number]} 行重复，“对应问题”将无法区分；请改为不重复的序号。",
+                          grid, r, values["number"][1])
+            seen.setdefault(number, r + 1)
+            out.append(Problem(category=category, **base))
+        return out
+
+    def measures(self, grid: _Grid, rows: list[dict], problems: list[Problem], meeting: date | None) -> list[Measure]:
+        numbers = {p.number for p in problems}
+        statuses = self.config.statuses
+        out: list[Measure] = []
+        for i, values in enumerate(rows, 1):
+            base = self.item_fields(grid, values, i)
+            r = values["_row"]
+            refs: tuple[int, ...] = ()
+            if "problems" in values:
+                value, c = values["problems"]
+                refs, bad = parse_refs(value)
+                if bad:
+                    self.warn("W312", f"对应问题“{self.text(value, grid, r, c)}”中的“{'、'.join(bad)}”无法识别；"
+                                      "请填写问题的序号，多个用逗号或顿号分隔，如“1,3”。", grid, r, c)
+                missing = [n for n in refs if n not in numbers]
+                if missing and numbers:  # no problems at all is E205 already
+                    self.warn("W303", f"对应问题中的 {'、'.join(map(str, missing))} 号问题在“存在的问题”表中不存在；"
+                                      "请核对问题序号。", grid, r, c)
+            owner = None
+            if "owner" in values:
+                owner = self.text(values["owner"][0], grid, r, values["owner"][1]) or None
+            deadline = None
+            if "deadline" in values:
+                value, c = values["deadline"]
+                deadline = self.date(value, grid, r, c, "完成时限")
+                if deadline and meeting and deadline < meeting:
+                    self.warn("W305", f"完成时限 {chinese_date(deadline)} 早于会议日期 {chinese_date(meeting)}；"
+                                      "请核对完成时限。", grid, r, c)
+            status = None
+            if "status" in values:
+                value, c = values["status"]
+                status = self.text(value, grid, r, c) or None
+                if status and status not in statuses:
+                    self.warn("W306", f"完成情况“{status}”无法识别；请从下拉列表中选择：{'、'.join(statuses)}。",
+                              grid, r, c)
+            out.append(Measure(problems=refs, owner=owner, deadline=deadline, status=status, **base))
+        return out
+
+
+def _number(value: object) -> int | None:
+    """The 序号 a user typed, if it is a whole number."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() and value > 0 else None
+    m = re.fullmatch(r"[（(]?\s*(\d{1,6})\s*[）)]?\s*[.、．]?", clean(value))
+    return int(m.group(1)) if m and int(m.group(1)) > 0 else None
+
+
+_CN_SMALL = {ch: i for i, ch in enumerate("零一二三四五六七八九十")}
+
+
+def parse_refs(value: object) -> tuple[tuple[int, ...], list[str]]:
+    """对应问题 → (problem numbers, unreadable parts).
+
+    Accepts 3, "1,3", "1、3", "1，3", "1 3", "1;3", ranges "1-3" / "1~3" / "1至3",
+    and small Chinese numerals "一、三"; "第" / "问题" / "号" around a number are ignored.
+    """
+    if value is None or value == "" or isinstance(value, bool):
+        return (), []
+    if isinstance(value, (int, float)):
+        return ((int(value),), []) if float(value).is_integer() and value > 0 else ((), [str(value)])
+    numbers: list[int] = []
+    bad: list[str] = []
+    for token in re.split(r"[,，、;；/\s]+", clean(value)):
+        token = re.sub(r"^(?:问题|第)|[号条项]$", "", token.strip("（）()"))
+        if not token:
+            continue
+        parts = re.split(r"[-~～至到—–]", token)
+        ints = [int(p) if p.isdigit() else _CN_SMALL.get(p) for p in parts]
+        if len(parts) == 1 and ints[0]:
+            numbers.append(ints[0])
+        elif len(parts) == 2 and all(ints) and ints[0] <= ints[1] and ints[1] - ints[0] < 100:
+            numbers.extend(range(ints[0], ints[1] + 1))
+        else:
+            bad.append(token)
+    return tuple(dict.fromkeys(numbers)), bad
+
+
+def fill_template(template: str, fields: dict[str, object]) -> str:
+    """Fill a title / preamble template; an empty field becomes a neutral word."""
+    meeting = fields.get("meeting_date")
+    values = {
+        "支部名称": fields.get("name") or "党支部",
+        "上级党组织": fields.get("parent") or "上级党组织",
+        "支部书记": fields.get("secretary") or "支部书记",
+        "会议主题": fields.get("theme") or "",
+        "会议日期": chinese_date(meeting) if isinstance(meeting, date) else "近期",
+    }
+    return template.format_map(values)
+
+
+def fill_info(fields: dict[str, object], config: Config) -> BranchInfo:
+    """基本信息 with the defaults applied (theme, title, preamble)."""
+    fields = dict(fields)
+    fields["theme"] = fields.get("theme") or config.default_theme
+    fields["title"] = fields.get("title") or fill_template(config.title_template, fields)
+    fields["preamble"] = fields.get("preamble") or fill_template(config.preamble_template, fields)
+    return BranchInfo(**fields)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- entry
+
+
+def _find_sheet(names: list[str], wanted: tuple[str, ...]) -> str | None:
+    """The workbook's sheet for a schema sheet: exact name first, then synonyms."""
+    by_norm: dict[str, str] = {}
+    for name in names:
+        by_norm.setdefault(norm_name(name), name)
+    for candidate in wanted:
+        if norm_name(candidate) in by_norm:
+            return by_norm[norm_name(candidate)]
+    return None
+
+
+def _check_extent(name: str, rows: int, cols: int, low: str | None, right: str | None, config: Config) -> None:
+    limits = config.limits
+    shown = xml_safe(name)
+    if rows > limits.max_rows:
+        where = f"（最下面有内容的单元格是 {low}）" if low else ""
+        raise _Refused(error("E206", f"“{shown}”表有 {rows} 行{where}，超过上限 {limits.max_rows} 行，已拒绝读取；"
+                                     "请删除多余的行后重新提交。", shown))
+    if cols > limits.max_columns:
+        where = f"（最右边有内容的单元格是 {right}）" if right else ""
+        raise _Refused(error("E206", f"“{shown}”表有 {cols} 列{where}，超过上限 {limits.max_columns} 列，已拒绝读取；"
+                                     "请删除多余的列后重新提交。", shown))
+
+
+def _precheck(data: bytes, suffix: str, config: Config) -> _Package:
+    if suffix in CONVERT_SUFFIXES:
+        raise _refuse("E108", f"不支持 {suffix} 格式的文件。{SAVE_AS_XLSX}")
+    if suffix not in WORKBOOK_SUFFIXES:
+        raise _refuse("E108", f"“{suffix or '无扩展名'}”不是 Excel 工作簿格式。请提交用标准模板填写的 .xlsx 工作簿。")
+    _check_size(data, config)
+    if data.startswith(OLE_MAGIC):
+        if _ENCRYPTED_STREAM in data:
+            raise _refuse("E103", "文件已加密，请取消密码后重新提交。")
+        return _Package("ole")
+    if data.startswith(b"PK"):
+        return _open_zip(data, config)
+    raise _refuse("E101", "文件不是 Excel 工作簿（内容无法识别），可能已损坏或只是改了扩展名；"
+                          "请提交用标准模板填写的 .xlsx 工作簿。")
+
+
+def _open_book(data: bytes, package: _Package, suffix: str):
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    try:
+        return CalamineWorkbook.from_object(io.BytesIO(data))
+    except PasswordError:
+        raise _refuse("E103", "文件已加密，请取消密码后重新提交。") from None
+    except Exception as exc:  # noqa: BLE001 - the library's failure is a finding
+        if package.kind == "ole":
+            if suffix in (".xlsx", ".xlsm", ".xlsb"):
+                raise _refuse("E103", "文件已加密，请取消密码后重新提交。") from None
+            raise _refuse("E111", f"无法读取这个旧版 Excel（.xls）文件（{type(exc).__name__}）。{SAVE_AS_XLSX}") from None
+        raise _refuse("E110", f"文件已损坏，无法读取（{type(exc).__name__}）；请用 Excel 或 WPS 打开确认后重新保存提交。") from None
+
+
+def _load_grid(book, name: str, package: _Package, config: Config) -> _Grid:
+    part = package.sheet_paths.get(name)
+    if package.kind == "xlsx":  # refuse a huge sheet before calamine allocates it
+        if part in package.parts:
+            _check_extent(name, *sheet_extent(package.parts[part]), config)
+        else:  # the sheet's part is not where the relationships say: check them all
+            for other, blob in package.parts.items():
+                if other.startswith("xl/worksheets/"):
+                    _check_extent(name, *sheet_extent(blob), config)
+    try:
+        sheet = book.get_sheet_by_name(name)
+    except Exception as exc:  # noqa: BLE001
+        raise _Refused(error("E110", f"“{xml_safe(name)}”表已损坏，无法读取（{type(exc).__name__}）；"
+                                     "请用 Excel 或 WPS 打开确认后重新保存提交。", xml_safe(name))) from None
+    if package.kind != "xlsx":  # other formats: check after loading
+        _check_extent(name, sheet.total_height or 0, sheet.total_width or 0, None, None, config)
+    return _grid(sheet, xml_safe(name))
+
+
+def read_workbook(data: bytes, filename: str, config: Config) -> ReadResult:
+    """Read one workbook's bytes; never raises for anything in the file."""
+    suffix = os.path.splitext(filename)[1].lower()
+    try:
+        package = _precheck(data, suffix, config)
+        book = _open_book(data, package, suffix)
+        try:
+            return _read(book, package, config)
+        finally:
+            book.close()
+    except _Refused as refused:
+        return ReadResult(None, (refused.message,))
+
+
+def _read(book, package: _Package, config: Config) -> ReadResult:
+    reader = _Reader(config)
+    names = [n for n in book.sheet_names if norm_name(n) != norm_name(INSTRUCTIONS_SHEET)]
+    if package.version is not None and package.version > TEMPLATE_VERSION:
+        reader.warn("W308", f"此工作簿来自更新版本的模板（第 {package.version} 版，本程序支持第 {TEMPLATE_VERSION} 版），"
+                            "部分内容可能无法识别；请升级 reporter 或使用当前模板。")
+    info_name = _find_sheet(names, (INFO_SHEET, *INFO_SHEET_SYNONYMS))
+    info = reader.branch_info(_load_grid(book, info_name, package, config) if info_name else None)
+    grids: dict[str, _Grid] = {}
+    for section in SECTIONS:
+        name = _find_sheet(names, section.names)
+        if name is None:
+            if section.required:
+                reader.fail("E202", f"缺少“{section.name}”工作表；请使用标准模板，保留“{section.name}”表并填写。")
+            continue
+        grids[section.key] = _load_grid(book, name, package, config)
+    rows = {key: reader.rows(grid, next(s for s in SECTIONS if s.key == key)) for key, grid in grids.items()}
+    problems = reader.problems(grids["problems"], rows["problems"]) if rows.get("problems") is not None else []
+    if rows.get("problems") == []:
+        reader.fail("E205", "“存在的问题”表中没有填写任何问题；请至少填写一个问题的“问题概述”。", grids["problems"])
+    causes = [Cause(**reader.item_fields(grids["causes"], v, i)) for i, v in enumerate(rows["causes"], 1)] \
+        if rows.get("causes") is not None else []
+    meeting = info.meeting_date if info else None
+    measures = reader.measures(grids["measures"], rows["measures"], problems, meeting) \
+        if rows.get("measures") is not None else []
+    for key, label in (("causes", "原因剖析"), ("measures", "整改措施")):
+        if rows.get(key) == []:
+            reader.warn("W311", f"“{label}”表中没有填写任何内容，材料中该部分将为空；请补充填写。", grids[key])
+    messages = tuple(reader.messages)
+    if info is None or any(m.level == "error" for m in messages):
+        return ReadResult(None, messages)
+    branch = Branch(info, tuple(problems), tuple(causes), tuple(measures), package.version)
+    return ReadResult(branch, messages)
+
+
+def read_path(path: Path, config: Config, root: Path | None = None) -> ReadResult:
+    """Read a workbook file; file-system problems become findings."""
+    path = Path(path)
+    try:
+        if root is not None:
+            resolved = path.resolve()
+            base = Path(root).resolve()
+            if not resolved.is_relative_to(base):
+                return ReadResult(None, (error("E123", "这是一个指向输入文件夹以外的快捷方式（符号链接），出于安全原因不读取；"
+                                                      "请把工作簿本身放入文件夹。"),))
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return ReadResult(None, (error("E122", "这不是一个普通文件（可能是文件夹或设备），无法作为工作簿读取。"),))
+        if info.st_size > config.limits.max_file_mb * _MB:
+            return ReadResult(None, (error("E104", f"文件大小 {info.st_size / _MB:.1f} MB，超过上限 "
+                                                   f"{config.limits.max_file_mb:g} MB；请删除工作簿中的图片、多余工作表后重新提交。"),))
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return ReadResult(None, (error("E121", "读取时找不到该文件（可能在运行期间被移动或删除）。"),))
+    except PermissionError:
+        return ReadResult(None, (error("E120", "没有读取该文件的权限；请让管理员开放读取权限后重试。"),))
+    except IsADirectoryError:
+        return ReadResult(None, (error("E122", "这是一个文件夹，不是工作簿。"),))
+    except OSError as exc:
+        return ReadResult(None, (error("E124", f"读取文件时出错（{exc.strerror or type(exc).__name__}）。"),))
+    return read_workbook(data, path.name, config)

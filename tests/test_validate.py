@@ -1,0 +1,124 @@
+"""`reporter validate`: a folder of good and broken workbooks, the table, --json, exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from helpers import standard_bytes, standard_sheets, workbook_bytes, write_docx
+from typer.testing import CliRunner
+
+from reporter.cli import app
+from reporter.config import Config
+from reporter.validate import validate_dir, validation_json
+
+runner = CliRunner()
+
+BROKEN = {
+    "坏/随机字节.xlsx": "E101",
+    "坏/空文件.xlsx": "E102",
+    "坏/Word改名.xlsx": "E109",
+    "坏/缺少原因表.xlsx": "E202",
+    "坏/缺少问题概述列.xlsx": "E203",
+    "坏/没有支部名称.xlsx": "E204",
+    "坏/没有问题.xlsx": "E205",
+    "坏/表格.csv": "E108",
+}
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "in"
+    (root / "坏").mkdir(parents=True)
+    (root / "好1.xlsx").write_bytes(standard_bytes())
+    (root / "好2.xlsx").write_bytes(standard_bytes(info={"支部名称": "机关第二党支部"}, blank_rows=5))
+    (root / "有警告.xlsx").write_bytes(standard_bytes(
+        info={"支部名称": "机关第三党支部"}, problems=[("思想觉悟", "问题一", "a")],
+        measures=[("措施一", "a", "1", "张三", "2024-03-31", "整改中")]))
+    (root / "坏/随机字节.xlsx").write_bytes(bytes(range(256)) * 10)
+    (root / "坏/空文件.xlsx").write_bytes(b"")
+    write_docx(root / "坏/Word改名.xlsx")
+    sheets = standard_sheets()
+    del sheets["原因剖析"]
+    (root / "坏/缺少原因表.xlsx").write_bytes(workbook_bytes(sheets))
+    sheets = standard_sheets()
+    sheets["存在的问题"][0][2] = "题目"
+    (root / "坏/缺少问题概述列.xlsx").write_bytes(workbook_bytes(sheets))
+    (root / "坏/没有支部名称.xlsx").write_bytes(standard_bytes(info={"支部名称": None}))
+    (root / "坏/没有问题.xlsx").write_bytes(standard_bytes(problems=[], blank_rows=3))
+    (root / "坏/表格.csv").write_text("支部名称\n机关第一党支部\n", encoding="utf-8")
+    (root / "说明.txt").write_text("这里放各支部的工作簿。", encoding="utf-8")
+    (root / "~$好1.xlsx").write_bytes(b"lock")
+    return root
+
+
+def test_folder_of_good_and_broken_files(folder):
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert "[通过] 好1.xlsx（机关第一党支部）" in lines
+    assert "[通过] 好2.xlsx（机关第二党支部）" in lines
+    assert "[有警告] 有警告.xlsx（机关第三党支部）" in lines
+    assert any(re.fullmatch(r"\s+存在的问题!B2  W301  方面“思想觉悟”不在规定的类别中.*", line) for line in lines)
+    for source, code in BROKEN.items():
+        index = lines.index(f"[未通过] {source}")
+        assert lines[index + 1].split()[1] == code, (source, lines[index + 1])
+    assert "~$" not in result.output and "说明.txt" not in result.output
+    assert lines[-1] == "共 11 个工作簿：通过 2，有警告 1，未通过 8；另有 1 个非工作簿文件已忽略。"
+    assert "\x1b[" not in result.output  # not a terminal: no escape codes
+
+
+def test_json_equals_the_library(folder):
+    result = runner.invoke(app, ["validate", str(folder), "--json"])
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    assert document == validation_json(validate_dir(folder, Config()))
+    by_source = {w["source"]: w for w in document["workbooks"]}
+    assert document["ignored"] == ["说明.txt"]
+    assert document["totals"] == {"workbooks": 11, "ok": 2, "warning": 1, "failed": 8}
+    for source, code in BROKEN.items():
+        entry = by_source[source]
+        assert entry["status"] == "failed" and entry["branch"] is None
+        assert [m["code"] for m in entry["messages"]] == [code] or entry["messages"][0]["code"] == code
+    good = by_source["好1.xlsx"]
+    assert good == {"source": "好1.xlsx", "status": "ok", "branch": "机关第一党支部",
+                    "counts": {"problems": 3, "causes": 2, "measures": 2}, "messages": []}
+    warned = by_source["有警告.xlsx"]["messages"]
+    assert warned == [{"level": "warning", "code": "W301", "sheet": "存在的问题", "cell": "B2",
+                       "message": warned[0]["message"]}]
+
+
+def test_all_good_exits_zero_and_strict_fails_warnings(tmp_path):
+    (tmp_path / "a.xlsx").write_bytes(standard_bytes())
+    (tmp_path / "b.xlsx").write_bytes(standard_bytes(info={"支部名称": "乙支部"}, causes=[]))  # W311
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "共 2 个工作簿：通过 1，有警告 1，未通过 0。"
+    strict = runner.invoke(app, ["validate", str(tmp_path), "--strict"])
+    assert strict.exit_code == 1
+    assert "[未通过] b.xlsx（乙支部）" in strict.output.splitlines()
+
+
+def test_missing_input_dir_exits_two(tmp_path):
+    result = runner.invoke(app, ["validate", str(tmp_path / "没有这个文件夹")])
+    assert result.exit_code == 2
+    assert "找不到输入文件夹" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_rich_table_on_a_terminal(folder):
+    import io
+
+    from reporter.console import print_validation
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    validation = validate_dir(folder, Config())
+    stream = Terminal()
+    print_validation(validation.results, validation.ignored, validation.totals, stream)
+    text = stream.getvalue()
+    assert "未通过" in text and "E109" in text and "存在的问题!B2" in text
+    assert "共 11 个工作簿" in text
