@@ -13,6 +13,7 @@ from .schema import CONVERT_SUFFIXES, WORKBOOK_SUFFIXES
 class Discovery:
     workbooks: list[str] = field(default_factory=list)  # relative paths ("/"-separated), sorted
     ignored: list[str] = field(default_factory=list)  # not spreadsheets: listed, never failed
+    unreadable: list[str] = field(default_factory=list)  # folders os.walk could not list
 
 
 def _hidden(name: str) -> bool:
@@ -33,7 +34,12 @@ def discover(input_dir: Path, exclude: Path | None = None) -> Discovery:
     root = input_dir.resolve()
     excl = exclude.resolve() if exclude is not None else None
     found = Discovery()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:
+        if exc.filename is not None:
+            found.unreadable.append(Path(exc.filename).relative_to(root).as_posix())
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         here = Path(dirpath)
         dirnames[:] = sorted(
             d for d in dirnames if not _hidden(d) and (excl is None or (here / d).resolve() != excl)
@@ -49,4 +55,5 @@ def discover(input_dir: Path, exclude: Path | None = None) -> Discovery:
                 found.ignored.append(rel)
     found.workbooks.sort()
     found.ignored.sort()
+    found.unreadable.sort()
     return found

@@ -19,6 +19,7 @@ class Outcome:
     branch: Branch | None
     messages: tuple[Message, ...]
     document: bytes | None  # the .docx, None when failed
+    traceback: str | None = None  # of an internal error (E900), for the log file only
 
 
 def process(data: bytes, filename: str, config: Config, strict: bool = False, render: bool = True) -> Outcome:
@@ -38,8 +39,10 @@ def process(data: bytes, filename: str, config: Config, strict: bool = False, re
     try:
         document = render_document(result.branch, config)
     except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the run
+        import traceback
+
         messages = (*messages, internal_error(exc))
-        return Outcome("failed", result.branch, messages, None)
+        return Outcome("failed", result.branch, messages, None, traceback.format_exc())
     return Outcome(status, result.branch, messages, document)
 
 

@@ -1,0 +1,791 @@
+"""Branch record → 对照检查材料 (.docx) in the GB/T 9704-2012 official format.
+
+Three layers, kept apart:
+
+* what a branch document says — :func:`branch_blocks` turns a
+  :class:`~reporter.model.Branch` into a list of :class:`Block` (title, blank
+  line, body paragraph, heading, numbered item, signature line);
+* how the format looks — :class:`_Base`, the package parts other than the
+  body (styles, settings, font table, footers, page set-up), built once per
+  process from ``config.fonts`` or taken from a reference .docx, as pandoc's
+  ``--reference-doc`` does;
+* how bytes are written — :func:`_body_xml` builds ``word/document.xml`` by
+  string building (every piece of workbook text goes through :func:`_esc`),
+  and :func:`_zip` writes the package.  No template engine ever sees the text
+  and nothing from a workbook becomes a field code.
+
+:func:`new_official_document` gives the same format as a python-docx
+``Document`` (for the summary report), with :func:`add_title`,
+:func:`add_heading`, :func:`add_paragraph`, :func:`add_picture`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Literal
+
+from lxml import etree
+
+from . import __version__
+from .config import Config, Fonts
+from .errors import ReporterError
+from .model import Branch, Item
+from .schema import SECTION_TITLES
+from .text import chinese_date, chinese_number, headline_sentence, xml_safe
+
+if TYPE_CHECKING:  # python-docx is imported lazily (it is slow to import)
+    from docx.document import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+# ------------------------------------------------------------ measurements
+# GB/T 9704-2012: A4, margins 37/35/28/26 mm, text block 156 × 225 mm,
+# 22 lines × 28 characters of 3号 (16 pt).  Lengths in twips (1/20 pt).
+PAGE_W, PAGE_H = 11906, 16838
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 2098, 1984, 1587, 1474  # 37, 35, 28, 26 mm
+HEADER_DIST, FOOTER_DIST = 851, 1247  # 15 mm; 22 mm puts "— n —" about 7 mm below the text block
+LINE_PITCH = 579  # 28.95 pt: 22 lines in 225 mm
+BODY_HALF_PT, TITLE_HALF_PT, FOOTER_HALF_PT, TABLE_HALF_PT = 32, 44, 28, 24  # 3号, 2号, 4号, 小四
+BODY_CHAR = 320  # one 3号 character in twips (16 pt)
+# 156 mm = 442.2 pt holds 27 characters of 16 pt; condensing each by 0.25 pt
+# (w:spacing -5) makes 28 × 15.75 pt = 441 pt fit, in Word and LibreOffice.
+CONDENSE = -5
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+CT_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+CT_WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_NS = f'xmlns:w="{W_NS}" xmlns:r="{R_NS}"'
+_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+# Logical style → (type, name in the file, styleId of the built-in base).
+STYLES: dict[str, tuple[str, str, str]] = {
+    "normal": ("paragraph", "Normal", "Normal"),
+    "title": ("paragraph", "Title", "Title"),
+    "heading1": ("paragraph", "heading 1", "Heading1"),
+    "heading2": ("paragraph", "heading 2", "Heading2"),
+    "signature": ("paragraph", "Signature", "Signature"),
+    "header": ("paragraph", "header", "Header"),
+    "footer": ("paragraph", "footer", "Footer"),
+    "table_text": ("paragraph", "Table Text", "TableText"),
+    "figure": ("paragraph", "Figure", "Figure"),
+    "default_font": ("character", "Default Paragraph Font", "DefaultParagraphFont"),
+    "lead_in": ("character", "Lead-in", "LeadIn"),
+    "table_normal": ("table", "Normal Table", "TableNormal"),
+    "table_grid": ("table", "Table Grid", "TableGrid"),
+    "no_list": ("numbering", "No List", "NoList"),
+}
+LEAD_IN_STYLE = STYLES["lead_in"][1]
+TABLE_STYLE = STYLES["table_grid"][1]
+TABLE_TEXT_STYLE = STYLES["table_text"][1]
+
+# Font-table hints: the font Word/WPS may substitute when the named one is missing.
+_ALT_NAMES = {"仿宋_GB2312": "仿宋", "楷体_GB2312": "楷体", "方正小标宋简体": "方正小标宋_GBK"}
+
+
+# ------------------------------------------------------------ what it says
+
+BlockKind = Literal["title", "blank", "body", "heading", "item", "signature"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One paragraph of an official document."""
+
+    kind: BlockKind
+    text: str = ""  # the paragraph (for "item": the details after the lead-in)
+    lead_in: str = ""  # "item": （一）headline。 in the lead-in character style
+    right_chars: float = 0  # "signature": right indent in characters
+
+
+def item_block(n: int, item: Item) -> Block:
+    return Block("item", item.details, f"（{chinese_number(n)}）{headline_sentence(item.headline)}")
+
+
+def _char_width(text: str) -> float:
+    """Width in 3号 characters: ASCII (Times New Roman digits, Latin) counts half."""
+    return sum(0.5 if ord(c) < 0x2000 else 1 for c in text)
+
+
+def signature_blocks(name: str | None, when: str | None) -> list[Block]:
+    """GB/T 9704 §7.3.5.2: a blank line, the organisation two characters in from
+    the right, the date on the next line starting two characters right of the
+    organisation's first character (or, when the date is the longer one, the
+    date two characters in and the organisation moved left to keep the offset)."""
+    if not name and not when:
+        return []
+    if name and when:
+        n, d = _char_width(name), _char_width(when)
+        name_right, date_right = 2.0, n - d  # date starts 2 chars right of the name
+        if date_right < 2:
+            name_right, date_right = 2 + d + 2 - n, 2.0
+        lines = [Block("signature", name, right_chars=name_right), Block("signature", when, right_chars=date_right)]
+    else:
+        lines = [Block("signature", name or when or "", right_chars=2.0)]
+    return [Block("blank"), *lines]
+
+
+def branch_blocks(branch: Branch) -> list[Block]:
+    """The paragraphs of a branch's 对照检查材料, in order.
+
+    A section without items keeps its heading: the three parts are the
+    document's fixed structure (一、二、三、 stay in sequence) and the empty
+    part stays visible to whoever signs the document.
+    """
+    info = branch.info
+    blocks: list[Block] = []
+    if info.title:
+        blocks += [Block("title", info.title), Block("blank")]  # GB/T 9704: 标题下空一行
+    if info.preamble:
+        blocks.append(Block("body", info.preamble))
+    for key, items in (("problems", branch.problems), ("causes", branch.causes), ("measures", branch.measures)):
+        blocks.append(Block("heading", SECTION_TITLES[key]))
+        blocks.extend(item_block(n, item) for n, item in enumerate(items, 1))
+    when = chinese_date(info.signature_date) if info.signature_date else None
+    blocks += signature_blocks(info.signature, when)
+    return blocks
+
+
+# ------------------------------------------------------------ XML text
+
+_WS = re.compile(r"[\t\r\n]+")
+
+
+def _esc(text: str) -> str:
+    """Workbook text → element content: XML-illegal characters removed, markup escaped."""
+    text = _WS.sub(" ", xml_safe(text))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(text: str) -> str:
+    return _esc(text).replace('"', "&quot;")
+
+
+def _rfonts(east: str, latin: str) -> str:
+    e, l = _attr(east), _attr(latin)
+    return f'<w:rFonts w:ascii="{l}" w:hAnsi="{l}" w:eastAsia="{e}" w:cs="{l}"/>'
+
+
+def _run(text: str, style_id: str | None = None) -> str:
+    # w:hint="eastAsia": quotes “” and dashes in Chinese text take the East
+    # Asian font (as Word itself records for text typed with an IME).
+    style = f'<w:rStyle w:val="{style_id}"/>' if style_id else ""
+    return f'<w:r><w:rPr>{style}<w:rFonts w:hint="eastAsia"/></w:rPr><w:t xml:space="preserve">{_esc(text)}</w:t></w:r>'
+
+
+def _chars_ind(side: str, chars: float) -> str:
+    return f'<w:ind w:{side}Chars="{round(chars * 100)}" w:{side}="{round(chars * BODY_CHAR)}"/>'
+
+
+def block_xml(block: Block, ids: dict[str, str]) -> str:
+    """One ``<w:p>``; ``ids`` maps logical style names to the file's styleIds."""
+    if block.kind == "blank":
+        return "<w:p/>"
+    if block.kind == "title":
+        return f'<w:p><w:pPr><w:pStyle w:val="{ids["title"]}"/></w:pPr>{_run(block.text)}</w:p>'
+    if block.kind == "heading":
+        return f'<w:p><w:pPr><w:pStyle w:val="{ids["heading1"]}"/></w:pPr>{_run(block.text)}</w:p>'
+    if block.kind == "signature":
+        ppr = f'<w:pStyle w:val="{ids["signature"]}"/>{_chars_ind("right", block.right_chars)}'
+        return f"<w:p><w:pPr>{ppr}</w:pPr>{_run(block.text)}</w:p>"
+    runs = _run(block.lead_in, ids["lead_in"]) if block.lead_in else ""
+    if block.text:
+        runs += _run(block.text)
+    return f"<w:p>{runs}</w:p>"
+
+
+def _body_xml(blocks: list[Block], base: _Base) -> bytes:
+    parts = [_DECL, f"<w:document {_NS}><w:body>"]
+    parts.extend(block_xml(b, base.ids) for b in blocks)
+    parts += [base.sect_pr, "</w:body></w:document>"]
+    return "".join(parts).encode()
+
+
+# ------------------------------------------------------------ how it looks
+
+def _style(key: str, ids: dict[str, str], body: str, *, based_on: str | None = None, next_: str | None = None,
+           extra: str = "", default: bool = False) -> str:
+    kind, name, _ = STYLES[key]
+    dflt = ' w:default="1"' if default else ""
+    xml = f'<w:style w:type="{kind}"{dflt} w:styleId="{ids[key]}"><w:name w:val="{name}"/>'
+    if based_on:
+        xml += f'<w:basedOn w:val="{ids[based_on]}"/>'
+    if next_:
+        xml += f'<w:next w:val="{ids[next_]}"/>'
+    return xml + extra + body + "</w:style>"
+
+
+_NO_INDENT = '<w:ind w:firstLineChars="0" w:firstLine="0"/>'
+_SINGLE = '<w:snapToGrid w:val="0"/><w:spacing w:line="240" w:lineRule="auto"/>'
+
+
+def _size(half_points: int) -> str:
+    return f'<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
+
+
+def style_elements(fonts: Fonts, ids: dict[str, str]) -> dict[str, str]:
+    """Our styles as XML, by logical name (a reference .docx may lack some)."""
+    lat = fonts.latin
+    q = "<w:qFormat/>"
+    hidden = '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/>'
+    cell_mar = ('<w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/>'
+                '<w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/>'
+                '<w:right w:w="108" w:type="dxa"/></w:tblCellMar>')
+    borders = "".join(f'<w:{s} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
+                      for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    return {
+        "normal": _style("normal", ids, (
+            '<w:pPr><w:widowControl w:val="0"/><w:overflowPunct w:val="1"/><w:spacing w:line="579" w:lineRule="exact"/>'
+            f'{_chars_ind("firstLine", 2)}<w:jc w:val="both"/></w:pPr>'
+            f'<w:rPr>{_rfonts(fonts.body, lat)}<w:spacing w:val="{CONDENSE}"/>{_size(BODY_HALF_PT)}</w:rPr>'),
+            default=True, extra=q),
+        "title": _style("title", ids, (
+            f'<w:pPr>{_NO_INDENT}<w:jc w:val="center"/></w:pPr>'
+            f'<w:rPr>{_rfonts(fonts.title, lat)}<w:spacing w:val="0"/>{_size(TITLE_HALF_PT)}</w:rPr>'),
+            based_on="normal", next_="normal", extra='<w:uiPriority w:val="10"/>' + q),
+        "heading1": _style("heading1", ids, (
+            '<w:pPr><w:keepNext/><w:outlineLvl w:val="0"/></w:pPr>'
+            f'<w:rPr>{_rfonts(fonts.heading, lat)}</w:rPr>'),
+            based_on="normal", next_="normal", extra='<w:uiPriority w:val="9"/>' + q),
+        "heading2": _style("heading2", ids, (
+            '<w:pPr><w:keepNext/><w:outlineLvl w:val="1"/></w:pPr>'
+            f'<w:rPr>{_rfonts(fonts.lead_in, lat)}</w:rPr>'),
+            based_on="normal", next_="normal", extra='<w:uiPriority w:val="9"/><w:unhideWhenUsed/>' + q),
+        "signature": _style("signature", ids, (  # no CJK/Latin auto-spacing: widths stay as computed
+            '<w:pPr><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
+            f'{_NO_INDENT}<w:jc w:val="right"/></w:pPr>'),
+                            based_on="normal", extra=hidden),
+        "header": _style("header", ids, (
+            f'<w:pPr>{_SINGLE}{_NO_INDENT}<w:jc w:val="center"/></w:pPr>'
+            f'<w:rPr><w:spacing w:val="0"/>{_size(18)}</w:rPr>'), based_on="normal", extra=hidden),
+        "footer": _style("footer", ids, (
+            f'<w:pPr>{_SINGLE}{_NO_INDENT}<w:jc w:val="left"/></w:pPr>'
+            f'<w:rPr>{_rfonts(fonts.page_number, fonts.page_number)}<w:spacing w:val="0"/>'
+            f'{_size(FOOTER_HALF_PT)}</w:rPr>'), based_on="normal", extra=hidden),
+        "table_text": _style("table_text", ids, (
+            f'<w:pPr>{_SINGLE}{_NO_INDENT}<w:jc w:val="left"/></w:pPr>'
+            f'<w:rPr><w:spacing w:val="0"/>{_size(TABLE_HALF_PT)}</w:rPr>'), based_on="normal", extra=q),
+        "figure": _style("figure", ids, (
+            f'<w:pPr><w:keepNext/>{_SINGLE}{_NO_INDENT}<w:jc w:val="center"/></w:pPr>'), based_on="normal", extra=q),
+        "default_font": _style("default_font", ids, "", default=True,
+                               extra='<w:uiPriority w:val="1"/><w:semiHidden/><w:unhideWhenUsed/>'),
+        "lead_in": _style("lead_in", ids, f'<w:rPr>{_rfonts(fonts.lead_in, lat)}</w:rPr>',
+                          based_on="default_font", extra='<w:uiPriority w:val="1"/>' + q),
+        "table_normal": _style("table_normal", ids, f"<w:tblPr>{cell_mar}</w:tblPr>", default=True, extra=hidden),
+        "table_grid": _style("table_grid", ids, f"<w:tblPr><w:tblBorders>{borders}</w:tblBorders></w:tblPr>",
+                             based_on="table_normal", extra='<w:uiPriority w:val="39"/>'),
+        "no_list": _style("no_list", ids, "", default=True, extra=hidden),
+    }
+
+
+def _doc_defaults(fonts: Fonts) -> str:
+    return (
+        f'<w:docDefaults><w:rPrDefault><w:rPr>{_rfonts(fonts.body, fonts.latin)}<w:kern w:val="2"/>'
+        f'{_size(BODY_HALF_PT)}<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
+        '<w:pPrDefault><w:pPr><w:spacing w:line="579" w:lineRule="exact"/></w:pPr></w:pPrDefault></w:docDefaults>'
+    )
+
+
+def _styles_xml(fonts: Fonts) -> bytes:
+    ids = {k: v[2] for k, v in STYLES.items()}
+    body = "".join(style_elements(fonts, ids).values())
+    return f"{_DECL}<w:styles {_NS}>{_doc_defaults(fonts)}{body}</w:styles>".encode()
+
+
+def _font_table(fonts: Fonts) -> bytes:
+    entries = []
+    for name in dict.fromkeys((fonts.body, fonts.title, fonts.heading, fonts.lead_in, fonts.page_number)):
+        alt = f'<w:altName w:val="{_attr(_ALT_NAMES[name])}"/>' if name in _ALT_NAMES else ""
+        entries.append(f'<w:font w:name="{_attr(name)}">{alt}<w:charset w:val="86"/>'
+                       '<w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>')
+    entries.append(f'<w:font w:name="{_attr(fonts.latin)}"><w:charset w:val="00"/>'
+                   '<w:family w:val="roman"/><w:pitch w:val="variable"/></w:font>')
+    return f"{_DECL}<w:fonts {_NS}>{''.join(entries)}</w:fonts>".encode()
+
+
+_SETTINGS = (
+    f'{_DECL}<w:settings {_NS}><w:zoom w:percent="100"/><w:defaultTabStop w:val="420"/>'
+    '<w:evenAndOddHeaders/><w:characterSpacingControl w:val="doNotCompress"/>'
+    '<w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word"'
+    ' w:val="15"/></w:compat><w:decimalSymbol w:val="."/><w:listSeparator w:val=","/></w:settings>'
+).encode()
+
+
+def _footer_xml(side: Literal["right", "left"], cached: int) -> bytes:
+    """GB/T 9704 §7.5: "— n —", odd pages right / even pages left, one character in.
+
+    The PAGE field carries a cached result (Word asks to repair a field
+    without one)."""
+    ind = f'<w:ind w:{side}Chars="100" w:{side}="{FOOTER_HALF_PT * 10}"/>'
+    runs = (
+        '<w:r><w:t xml:space="preserve">— </w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f"<w:r><w:t>{cached}</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        '<w:r><w:t xml:space="preserve"> —</w:t></w:r>'
+    )
+    return (f'{_DECL}<w:ftr {_NS}><w:p><w:pPr><w:pStyle w:val="Footer"/>{ind}<w:jc w:val="{side}"/></w:pPr>'
+            f"{runs}</w:p></w:ftr>").encode()
+
+
+_SECT_PR = (
+    '<w:sectPr><w:footerReference w:type="default" r:id="rIdFooterOdd"/>'
+    '<w:footerReference w:type="even" r:id="rIdFooterEven"/>'
+    f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>'
+    f'<w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_RIGHT}" w:bottom="{MARGIN_BOTTOM}" w:left="{MARGIN_LEFT}"'
+    f' w:header="{HEADER_DIST}" w:footer="{FOOTER_DIST}" w:gutter="0"/>'
+    f'<w:cols w:space="425"/><w:docGrid w:type="lines" w:linePitch="{LINE_PITCH}"/></w:sectPr>'
+)
+
+
+def _rels(rels: list[tuple[str, str, str]]) -> bytes:
+    body = "".join(f'<Relationship Id="{i}" Type="{t}" Target="{_attr(target)}"/>' for i, t, target in rels)
+    return f'{_DECL}<Relationships xmlns="{PKG_RELS_NS}">{body}</Relationships>'.encode()
+
+
+def _content_types(defaults: dict[str, str], overrides: dict[str, str]) -> bytes:
+    d = "".join(f'<Default Extension="{_attr(e)}" ContentType="{_attr(t)}"/>' for e, t in defaults.items())
+    o = "".join(f'<Override PartName="{_attr(p)}" ContentType="{_attr(t)}"/>' for p, t in overrides.items())
+    return f'{_DECL}<Types xmlns="{CT_NS}">{d}{o}</Types>'.encode()
+
+
+_CT_CORE = "application/vnd.openxmlformats-package.core-properties+xml"
+_CT_APP = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
+_ROOT_RELS = [
+    ("rId1", REL + "officeDocument", "word/document.xml"),
+    ("rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
+     "docProps/core.xml"),
+    ("rId3", REL + "extended-properties", "docProps/app.xml"),
+]
+
+
+@dataclass(frozen=True, eq=False)
+class _Base:
+    """Everything of a document but its body and properties."""
+
+    parts: dict[str, bytes]  # part name (no leading "/") → bytes, incl. [Content_Types].xml and rels
+    main: str  # the main document part, "word/document.xml"
+    sect_pr: str  # the body's final w:sectPr
+    ids: dict[str, str]  # logical style → styleId in this styles part
+
+
+@lru_cache(maxsize=4)
+def _builtin_base(fonts: Fonts) -> _Base:
+    parts = {
+        "[Content_Types].xml": _content_types(
+            {"rels": "application/vnd.openxmlformats-package.relationships+xml", "xml": "application/xml"},
+            {"/word/document.xml": CT_MAIN, "/word/styles.xml": CT_WML + "styles+xml",
+             "/word/settings.xml": CT_WML + "settings+xml", "/word/fontTable.xml": CT_WML + "fontTable+xml",
+             "/word/footer1.xml": CT_WML + "footer+xml", "/word/footer2.xml": CT_WML + "footer+xml",
+             "/docProps/core.xml": _CT_CORE, "/docProps/app.xml": _CT_APP}),
+        "_rels/.rels": _rels(_ROOT_RELS),
+        "word/_rels/document.xml.rels": _rels([
+            ("rIdStyles", REL + "styles", "styles.xml"),
+            ("rIdSettings", REL + "settings", "settings.xml"),
+            ("rIdFontTable", REL + "fontTable", "fontTable.xml"),
+            ("rIdFooterOdd", REL + "footer", "footer1.xml"),
+            ("rIdFooterEven", REL + "footer", "footer2.xml"),
+        ]),
+        "word/styles.xml": _styles_xml(fonts),
+        "word/settings.xml": _SETTINGS,
+        "word/fontTable.xml": _font_table(fonts),
+        "word/footer1.xml": _footer_xml("right", 1),
+        "word/footer2.xml": _footer_xml("left", 2),
+    }
+    return _Base(parts, "word/document.xml", _SECT_PR, {k: v[2] for k, v in STYLES.items()})
+
+
+# ------------------------------------------------------------ reference .docx
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+_KEEP_REL_TYPES = {"styles", "stylesWithEffects", "settings", "webSettings", "fontTable", "theme", "numbering",
+                   "footnotes", "endnotes", "header", "footer", "customXml", "glossaryDocument"}
+
+
+def _w(tag: str) -> str:
+    return f"{{{W_NS}}}{tag}"
+
+
+def _rels_name(part: str) -> str:
+    """word/document.xml → word/_rels/document.xml.rels"""
+    head, _, name = part.rpartition("/")
+    return f"{head}/_rels/{name}.rels" if head else f"_rels/{name}.rels"
+
+
+def _resolve(source: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts: list[str] = list(PurePosixPath(source).parent.parts)
+    for seg in target.split("/"):
+        if seg == "..":
+            if parts:
+                parts.pop()
+        elif seg not in ("", "."):
+            parts.append(seg)
+    return "/".join(parts)
+
+
+def _theme_fonts(theme: bytes | None) -> dict[str, str]:
+    """``minorEastAsia`` → 等线 … from a theme part (empty without one)."""
+    fonts: dict[str, str] = {}
+    if not theme:
+        return fonts
+    root = etree.fromstring(theme, _PARSER)
+    for kind in ("major", "minor"):
+        node = root.find(f".//{{{A_NS}}}{kind}Font")
+        if node is None:
+            continue
+        latin, ea, cs = (node.find(f"{{{A_NS}}}{t}") for t in ("latin", "ea", "cs"))
+        hans = node.find(f"{{{A_NS}}}font[@script='Hans']")
+        fonts[f"{kind}HAnsi"] = fonts[f"{kind}Ascii"] = latin.get("typeface", "") if latin is not None else ""
+        fonts[f"{kind}Bidi"] = cs.get("typeface", "") if cs is not None else ""
+        east = hans.get("typeface", "") if hans is not None else ""
+        fonts[f"{kind}EastAsia"] = east or (ea.get("typeface", "") if ea is not None else "")
+    return fonts
+
+
+def _fix_theme_fonts(styles: etree._Element, theme: dict[str, str], fonts: Fonts) -> None:
+    """Replace theme font attributes by explicit names (theme ones override names),
+    and make sure the document defaults name an East Asian font."""
+    slots = {"asciiTheme": "ascii", "hAnsiTheme": "hAnsi", "eastAsiaTheme": "eastAsia", "cstheme": "cs"}
+    fallback = {"ascii": fonts.latin, "hAnsi": fonts.latin, "eastAsia": fonts.body, "cs": fonts.latin}
+    for rfonts in styles.iter(_w("rFonts")):
+        for theme_attr, slot in slots.items():
+            value = rfonts.attrib.pop(_w(theme_attr), None)
+            if value is not None and rfonts.get(_w(slot)) is None:
+                rfonts.set(_w(slot), theme.get(value) or fallback[slot])
+    defaults = styles.find(_w("docDefaults"))
+    if defaults is None:
+        defaults = etree.Element(_w("docDefaults"))
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(_w("rPrDefault"))
+    if rpr_default is None:
+        rpr_default = etree.SubElement(defaults, _w("rPrDefault"))
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(_w("rPr"))
+    if rpr is None:
+        rpr = etree.SubElement(rpr_default, _w("rPr"))
+    rfonts = rpr.find(_w("rFonts"))
+    if rfonts is None:
+        rfonts = etree.Element(_w("rFonts"))
+        rpr.insert(0, rfonts)
+    for slot, value in fallback.items():
+        if rfonts.get(_w(slot)) is None:
+            rfonts.set(_w(slot), value)
+
+
+def _merge_styles(styles: etree._Element, fonts: Fonts) -> dict[str, str]:
+    """Map our style names onto the reference's styleIds (Chinese Word writes
+    ids such as "1" for heading 1); add ours where the reference lacks them."""
+    by_name: dict[tuple[str, str], str] = {}
+    taken: set[str] = set()
+    for style in styles.iter(_w("style")):
+        sid = style.get(_w("styleId"), "")
+        taken.add(sid)
+        name = style.find(_w("name"))
+        if name is not None:
+            by_name.setdefault((style.get(_w("type"), "paragraph"), name.get(_w("val"), "").lower()), sid)
+    ids: dict[str, str] = {}
+    missing: list[str] = []
+    for key, (kind, name, sid) in STYLES.items():
+        if (kind, name.lower()) in by_name:
+            ids[key] = by_name[(kind, name.lower())]
+        else:
+            while sid in taken:
+                sid += "0"
+            taken.add(sid)
+            ids[key] = sid
+            missing.append(key)
+    ours = style_elements(fonts, ids)
+    for key in missing:
+        styles.append(etree.fromstring(f"<w:styles {_NS}>{ours[key]}</w:styles>")[0])
+    return ids
+
+
+def _load_reference(path: Path, fonts: Fonts) -> _Base:
+    """A base taken from the user's .docx: its styles, page set-up, header and
+    footer (and theme, numbering, settings …); its body is dropped."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            files = {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
+    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        raise ReporterError(f"参考文档 {path} 无法读取（{exc}），请确认它是 Word 的 .docx 文件。") from None
+    try:
+        return _reference_base(files, fonts)
+    except (etree.XMLSyntaxError, KeyError, ValueError, StopIteration) as exc:
+        raise ReporterError(f"参考文档 {path} 的内容无法识别（{type(exc).__name__}），请用 Word 另存为 .docx 后再试。") from None
+
+
+def _reference_base(files: dict[str, bytes], fonts: Fonts) -> _Base:
+    root_rels = etree.fromstring(files["_rels/.rels"], _PARSER)
+    main = next(_resolve("", r.get("Target", "")) for r in root_rels
+                if r.get("Type", "").endswith("/officeDocument"))
+    doc = etree.fromstring(files[main], _PARSER)
+    body = doc.find(_w("body"))
+    sect = body.find(_w("sectPr")) if body is not None else None
+    main_rels_name = _rels_name(main)
+    rels = etree.fromstring(files[main_rels_name], _PARSER) if main_rels_name in files else None
+
+    kept: list[tuple[str, str, str]] = []
+    targets: dict[str, str] = {}  # rel type suffix → part
+    for r in rels if rels is not None else ():
+        rtype = r.get("Type", "")
+        suffix = rtype.rsplit("/", 1)[-1]
+        if suffix in _KEEP_REL_TYPES and r.get("TargetMode") != "External":
+            part = _resolve(main, r.get("Target", ""))
+            if part in files:
+                kept.append((r.get("Id", ""), rtype, r.get("Target", "")))
+                targets.setdefault(suffix, part)
+
+    parts: dict[str, bytes] = {}
+    overrides: dict[str, str] = {}
+    ct = etree.fromstring(files["[Content_Types].xml"], _PARSER)
+    defaults = {d.get("Extension", "").lower(): d.get("ContentType", "") for d in ct.iter(f"{{{CT_NS}}}Default")}
+    ct_over = {o.get("PartName", "").lstrip("/"): o.get("ContentType", "") for o in ct.iter(f"{{{CT_NS}}}Override")}
+    defaults.setdefault("rels", "application/vnd.openxmlformats-package.relationships+xml")
+    defaults.setdefault("xml", "application/xml")
+
+    # Styles: theirs, with theme fonts made explicit and our missing styles added.
+    if "styles" in targets:
+        styles = etree.fromstring(files[targets["styles"]], _PARSER)
+        _fix_theme_fonts(styles, _theme_fonts(files.get(targets.get("theme", ""))), fonts)
+        ids = _merge_styles(styles, fonts)
+        files[targets["styles"]] = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
+    else:
+        target = "styles.xml" if _resolve(main, "styles.xml") not in files else "reporter-styles.xml"
+        files[_resolve(main, target)] = _styles_xml(fonts)
+        ct_over[_resolve(main, target)] = CT_WML + "styles+xml"
+        kept.append(("rIdReporterStyles", REL + "styles", target))
+        ids = {k: v[2] for k, v in STYLES.items()}
+
+    # Walk the relationships from the main part: only what they reach is kept.
+    files[main_rels_name] = _rels(kept)
+    todo = [main_rels_name]
+    reached = {main, main_rels_name}
+    while todo:
+        rels_part = todo.pop()
+        source = main if rels_part == main_rels_name else _source_of(rels_part)
+        for r in etree.fromstring(files[rels_part], _PARSER):
+            if r.get("TargetMode") == "External":
+                continue
+            part = _resolve(source, r.get("Target", ""))
+            if part in files and part not in reached:
+                reached.add(part)
+                if _rels_name(part) in files:
+                    reached.add(_rels_name(part))
+                    todo.append(_rels_name(part))
+    for name in reached - {main}:
+        parts[name] = files[name]
+        ext = name.rsplit(".", 1)[-1].lower()
+        if name in ct_over:
+            overrides["/" + name] = ct_over[name]
+        elif ext not in defaults:
+            raise ValueError(name)
+    overrides["/" + main] = CT_MAIN  # a .dotx/.docm reference still gives a .docx
+    overrides["/docProps/core.xml"] = _CT_CORE
+    overrides["/docProps/app.xml"] = _CT_APP
+    parts["[Content_Types].xml"] = _content_types(defaults, overrides)
+    parts["_rels/.rels"] = _rels([(i, t, main if t.endswith("/officeDocument") else target) for i, t, target in _ROOT_RELS])
+
+    if sect is not None:
+        for ref in list(sect):
+            if ref.tag in (_w("headerReference"), _w("footerReference")):
+                if ref.get(f"{{{R_NS}}}id") not in {k[0] for k in kept}:
+                    sect.remove(ref)
+        sect_xml = etree.tostring(sect, encoding="unicode")
+    else:
+        sect_xml = _SECT_PR.replace('<w:footerReference w:type="default" r:id="rIdFooterOdd"/>', "").replace(
+            '<w:footerReference w:type="even" r:id="rIdFooterEven"/>', "")
+    return _Base(parts, main, sect_xml, ids)
+
+
+def _source_of(rels_part: str) -> str:
+    """word/_rels/document.xml.rels → word/document.xml"""
+    head, _, name = rels_part.rpartition("/")
+    folder = head.rpartition("/")[0] if head != "_rels" else ""
+    name = name[: -len(".rels")]
+    return f"{folder}/{name}" if folder else name
+
+
+@lru_cache(maxsize=8)
+def _reference_cached(path: str, _mtime_ns: int, _size: int, fonts: Fonts) -> _Base:
+    return _load_reference(Path(path), fonts)
+
+
+def base_for(config: Config) -> _Base:
+    """The cached base for this configuration (reference .docx or built-in)."""
+    if not config.reference_doc:
+        return _builtin_base(config.fonts)
+    path = Path(config.reference_doc)
+    try:
+        st = path.stat()
+    except OSError:
+        raise ReporterError(f"找不到参考文档：{path}") from None
+    return _reference_cached(str(path.resolve()), st.st_mtime_ns, st.st_size, config.fonts)
+
+
+# ------------------------------------------------------------ bytes
+
+def _core_xml(title: str, subject: str, author: str, created: datetime) -> bytes:
+    stamp = created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f'{_DECL}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
+        ' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{_esc(title)}</dc:title><dc:subject>{_esc(subject)}</dc:subject>"
+        f"<dc:creator>{_esc(author)}</dc:creator><cp:lastModifiedBy>{_esc(author)}</cp:lastModifiedBy>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>'
+    ).encode()
+
+
+_APP_XML = (
+    f'{_DECL}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+    ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    f"<Application>reporter {_esc(__version__)}</Application><DocSecurity>0</DocSecurity></Properties>"
+).encode()
+
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _put(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, _ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, data)
+
+
+@lru_cache(maxsize=16)
+def _static_zip(base: _Base) -> bytes:
+    """The parts every document shares, compressed once ([Content_Types].xml first)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in ("[Content_Types].xml", "_rels/.rels"):
+            _put(zf, name, base.parts[name])
+        for name, data in base.parts.items():
+            if name not in ("[Content_Types].xml", "_rels/.rels"):
+                _put(zf, name, data)
+        _put(zf, "docProps/app.xml", _APP_XML)
+    return out.getvalue()
+
+
+def _zip(base: _Base, document: bytes, core: bytes) -> bytes:
+    """The shared parts (copied, not recompressed) plus this document's body and properties."""
+    out = io.BytesIO(_static_zip(base))
+    with zipfile.ZipFile(out, "a") as zf:
+        _put(zf, base.main, document)
+        _put(zf, "docProps/core.xml", core)
+    return out.getvalue()
+
+
+def render_blocks(blocks: list[Block], config: Config, *, title: str, subject: str, author: str,
+                  created: datetime | None = None) -> bytes:
+    """Any official document made of :class:`Block` paragraphs, as .docx bytes."""
+    base = base_for(config)
+    core = _core_xml(title, subject, author, created or datetime.now(timezone.utc))
+    return _zip(base, _body_xml(blocks, base), core)
+
+
+def render_document(branch: Branch, config: Config, *, created: datetime | None = None) -> bytes:
+    """The branch's 对照检查材料 as .docx bytes (pure: no file system but a reference .docx)."""
+    info = branch.info
+    return render_blocks(branch_blocks(branch), config, title=info.title, subject=f"{info.theme}对照检查材料",
+                         author=info.name, created=created)
+
+
+# ------------------------------------------------------------ python-docx API
+
+def new_official_document(config: Config, *, title: str = "", author: str = "") -> Document:
+    """A python-docx Document in the official format (styles, page set-up,
+    "— n —" footers), with no body content."""
+    import docx
+
+    doc = docx.Document(io.BytesIO(render_blocks([], config, title=title, subject="", author=author)))
+    return doc
+
+
+def _ids(doc: Document) -> dict[str, str]:
+    """Logical style → styleId in this document (found by the style's name)."""
+    ids = {}
+    for key in ("title", "heading1", "heading2", "lead_in", "signature", "figure"):
+        try:
+            ids[key] = doc.styles[STYLES[key][1]].style_id
+        except KeyError:
+            ids[key] = STYLES[key][2]
+    return ids
+
+
+def _append(doc: Document, xml: str) -> Paragraph:
+    from docx.oxml import parse_xml
+    from docx.text.paragraph import Paragraph
+
+    p = parse_xml(xml.replace("<w:p>", f"<w:p {_NS}>", 1) if xml.startswith("<w:p>") else
+                  xml.replace("<w:p/>", f"<w:p {_NS}/>", 1))
+    body = doc.element.body
+    sect = body.find(_w("sectPr"))
+    if sect is not None:
+        sect.addprevious(p)
+    else:
+        body.append(p)
+    return Paragraph(p, doc._body)
+
+
+def add_title(doc: Document, text: str) -> Paragraph:
+    """The centred 2号 title, followed by the blank line GB/T 9704 puts under it."""
+    ids = _ids(doc)
+    para = _append(doc, block_xml(Block("title", text), ids))
+    _append(doc, block_xml(Block("blank"), ids))
+    return para
+
+
+def add_heading(doc: Document, text: str, level: int = 1) -> Paragraph:
+    """A level-1 heading (一、… 黑体), or level 2 (（一）… 楷体) as its own paragraph."""
+    ids = _ids(doc)
+    key = "heading1" if level <= 1 else "heading2"
+    return _append(doc, f'<w:p><w:pPr><w:pStyle w:val="{ids[key]}"/></w:pPr>{_run(text)}</w:p>')
+
+
+def add_paragraph(doc: Document, text: str, lead_in: str | None = None) -> Paragraph:
+    """A body paragraph (仿宋, two-character indent), optionally opened by a
+    lead-in in the 楷体 character style, as the items of a branch document."""
+    return _append(doc, block_xml(Block("item" if lead_in else "body", text, lead_in or ""), _ids(doc)))
+
+
+def add_picture(doc: Document, image, width=None) -> Paragraph:
+    """A picture centred in its own paragraph ("Figure" style: single spacing,
+    so the exact 28.95 pt body line spacing cannot clip it)."""
+    para = _append(doc, f'<w:p><w:pPr><w:pStyle w:val="{_ids(doc)["figure"]}"/></w:pPr></w:p>')
+    para.add_run().add_picture(image, width=width)
+    return para
+
+
+def add_table(doc: Document, rows: list[list[str]], header: bool = True) -> Table:
+    """A "Table Grid" table of text cells in the "Table Text" style (no indent,
+    single spacing); the first row repeats on each page when ``header``."""
+    from docx.oxml import OxmlElement
+
+    ncols = max((len(r) for r in rows), default=1)
+    table = doc.add_table(rows=len(rows), cols=ncols)
+    table.style = doc.styles[TABLE_STYLE]
+    text_style = doc.styles[TABLE_TEXT_STYLE]
+    for r, values in enumerate(rows):
+        cells = table.rows[r].cells
+        for c in range(ncols):
+            para = cells[c].paragraphs[0]
+            para.style = text_style
+            para.add_run(_WS.sub(" ", xml_safe(str(values[c]))) if c < len(values) else "")
+    if header and rows:
+        tr_pr = table.rows[0]._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:tblHeader"))
+    return table
