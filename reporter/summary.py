@@ -1,0 +1,550 @@
+"""The aggregate summary: a reduction over a run's per-file results.
+
+:func:`build_summary` turns the :class:`~reporter.model.FileResult` of every
+current workbook (plus the roster, if any) into two files for the committee:
+汇总表.xlsx (XlsxWriter, every workbook text written with ``write_string``,
+so nothing becomes a formula) and 汇总报告.docx (the official format of
+:mod:`reporter.document`, tables built as XML in one piece, a bar chart from
+:mod:`reporter.chart`).  Pure: no file system; the batch writes the bytes.
+
+Which workbooks count: a result with a branch and status ok / warning /
+unchanged is *accepted* and its items are listed and counted; a failed one
+is named (with its source file) but its partial content is not counted.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from .config import Config
+from .model import Branch, BranchInfo, FileResult, Measure
+from .text import chinese_date, clean, xml_safe
+
+if TYPE_CHECKING:
+    from docx.document import Document
+
+log = logging.getLogger(__name__)
+
+XLSX_NAME = "汇总表.xlsx"
+DOCX_NAME = "汇总报告.docx"
+
+STATUS_OK, STATUS_WARNING, STATUS_FAILED, STATUS_MISSING = "通过", "有警告", "未通过", "未提交"
+UNCATEGORISED = "未分类"  # 方面 empty or not one of config.categories
+NO_STATUS = "未填写"  # 完成情况 empty or not one of config.statuses
+LEVELS = {"error": "错误", "warning": "警告"}
+
+
+# ------------------------------------------------------------ the reduction
+
+@dataclass(slots=True)
+class Row:
+    """One line of 总览: a workbook, or a roster branch that handed nothing in."""
+
+    name: str
+    status: str  # 通过 / 有警告 / 未通过 / 未提交
+    result: FileResult | None = None  # None: 未提交
+    branch: Branch | None = None  # set only when accepted (its items count)
+    categories: Counter = field(default_factory=Counter)
+    done: int = 0
+    overdue: int = 0
+
+    @property
+    def info(self) -> BranchInfo | None:
+        if self.branch is not None:
+            return self.branch.info
+        return self.result.branch.info if self.result and self.result.branch else None
+
+    @property
+    def source(self) -> str:
+        return self.result.source if self.result else ""
+
+
+@dataclass(slots=True)
+class Facts:
+    rows: list[Row]
+    categories: list[str]  # config order, then 未分类 when used
+    category_totals: Counter
+    progress: Counter  # 完成情况 → number of measures (config statuses + 未填写)
+    overdue: list[tuple[Row, Measure]]  # oldest deadline first
+    roster: list[str] | None
+    outside_roster: list[str]  # names handed in that the roster does not list
+
+    @property
+    def accepted(self) -> list[Row]:
+        return [r for r in self.rows if r.branch is not None]
+
+    @property
+    def failed(self) -> list[Row]:
+        return [r for r in self.rows if r.status == STATUS_FAILED]
+
+    @property
+    def missing(self) -> list[Row]:
+        return [r for r in self.rows if r.status == STATUS_MISSING]
+
+
+def _status(result: FileResult) -> str:
+    if result.status == "failed" or result.branch is None:
+        return STATUS_FAILED
+    if result.status == "warning" or (result.status == "unchanged" and any(m.level == "warning" for m in result.messages)):
+        return STATUS_WARNING
+    return STATUS_OK
+
+
+def category_of(category: str | None, config: Config) -> str:
+    return category if category in config.categories else UNCATEGORISED
+
+
+def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, roster: Sequence[str] | None) -> Facts:
+    """One pass over the results: rows, counts, progress and overdue measures."""
+    rows: list[Row] = []
+    totals: Counter = Counter()
+    progress: Counter = Counter()
+    overdue: list[tuple[Row, Measure]] = []
+    for result in results:
+        status = _status(result)
+        b = result.branch
+        row = Row(clean(b.info.name) if b else "", status, result)
+        rows.append(row)
+        if status == STATUS_FAILED:
+            continue
+        row.branch = b
+        for p in b.problems:
+            row.categories[category_of(p.category, config)] += 1
+        totals.update(row.categories)
+        for m in b.measures:
+            progress[m.status if m.status in config.statuses else NO_STATUS] += 1
+            if m.status == config.done_status:
+                row.done += 1
+            if m.is_overdue(as_of, config.done_status):
+                row.overdue += 1
+                overdue.append((row, m))
+
+    names: list[str] | None = None
+    outside: list[str] = []
+    if roster is not None:
+        names = list(dict.fromkeys(n for n in (clean(x) for x in roster) if n))
+        position = {n: i for i, n in enumerate(names)}
+        handed_in = {r.name for r in rows if r.name}
+        rows += [Row(n, STATUS_MISSING) for n in names if n not in handed_in]
+        rows.sort(key=lambda r: position.get(r.name, len(names)))  # stable: run order within
+        outside = list(dict.fromkeys(r.name for r in rows if r.name and r.name not in position))
+
+    overdue.sort(key=lambda item: item[1].deadline)  # longest overdue first (stable: run order within)
+    categories = [c for c in config.categories] + ([UNCATEGORISED] if totals[UNCATEGORISED] else [])
+    return Facts(rows, categories, totals, progress, overdue, names, outside)
+
+
+def category_counts(results: Iterable[FileResult], config: Config) -> list[tuple[str, int]]:
+    """(方面, number of problems) in chart order — what the report's chart draws."""
+    facts = reduce_results(results, config, date.max, None)
+    return [(c, facts.category_totals[c]) for c in facts.categories]
+
+
+def build_summary(results: list[FileResult], config: Config, as_of: date, roster: list[str] | None,
+                  notices: list[str] | None = None) -> tuple[bytes, bytes]:
+    """(汇总表.xlsx, 汇总报告.docx) as bytes.
+
+    ``roster``: the branch names expected (None: no roster).  ``notices``, when
+    given, collects Chinese sentences for the run log (e.g. no CJK font for
+    the chart); they are logged on ``reporter.summary`` as well.
+    """
+    facts = reduce_results(results, config, as_of, roster)
+    xlsx = summary_workbook(facts, results, config, as_of)
+    docx = summary_report(facts, config, as_of, notices)
+    return xlsx, docx
+
+
+# ------------------------------------------------------------ 汇总表.xlsx
+
+# Column kinds: "text" (one line), "wrap" (long text, wrapped), "int", "date".
+Column = tuple[str, float, str]
+
+OVERVIEW_COLUMNS: list[Column] = [
+    ("支部名称", 26, "wrap"), ("上级党组织", 22, "wrap"), ("支部书记", 10, "text"), ("会议日期", 12, "date"),
+    ("问题数", 8, "int"), ("原因数", 8, "int"), ("措施数", 8, "int"), ("已完成措施数", 14, "int"),
+    ("逾期措施数", 12, "int"), ("状态", 9, "text"), ("来源文件", 30, "wrap"),
+]
+PROBLEM_COLUMNS: list[Column] = [
+    ("支部名称", 24, "wrap"), ("序号", 6, "int"), ("方面", 11, "text"), ("问题概述", 40, "wrap"), ("具体表现", 70, "wrap"),
+]
+CAUSE_COLUMNS: list[Column] = [
+    ("支部名称", 24, "wrap"), ("序号", 6, "int"), ("原因概述", 40, "wrap"), ("具体剖析", 70, "wrap"),
+]
+MEASURE_COLUMNS: list[Column] = [
+    ("支部名称", 24, "wrap"), ("序号", 6, "int"), ("措施概述", 36, "wrap"), ("具体内容", 60, "wrap"),
+    ("对应问题", 9, "text"), ("责任人", 12, "wrap"), ("完成时限", 12, "date"), ("完成情况", 9, "text"),
+    ("是否逾期", 9, "text"),
+]
+MESSAGE_COLUMNS: list[Column] = [
+    ("文件", 30, "wrap"), ("级别", 6, "text"), ("代码", 7, "text"), ("工作表", 12, "text"), ("单元格", 8, "text"),
+    ("说明", 80, "wrap"),
+]
+
+_HEADER_FILL, _OVERDUE_FILL = "#D9E1F2", "#FFC7CE"
+CONSTANT_MEMORY_ROWS = 30_000  # item rows (≈ 2,000 seed-sized branches)
+
+
+class _Book:
+    """An XlsxWriter workbook with our handful of cell formats."""
+
+    def __init__(self, out: io.BytesIO, rows: int):
+        import xlsxwriter
+
+        # Small runs keep every cell in memory (fastest: ~33 MB per 1,000
+        # seed-sized branches); big ones write each row out to a temporary
+        # file as soon as the next starts (~40% slower, memory flat).
+        mode = "constant_memory" if rows > CONSTANT_MEMORY_ROWS else "in_memory"
+        self.wb = xlsxwriter.Workbook(out, {
+            mode: True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_date_format": "yyyy-mm-dd",
+        })
+        self._formats: dict[tuple[str, str], object] = {}
+
+    def fmt(self, kind: str, variant: str = ""):
+        key = (kind, variant)
+        if key not in self._formats:
+            props: dict = {"valign": "top"}
+            if kind == "header":
+                props = {"bold": True, "bg_color": _HEADER_FILL, "border": 1, "text_wrap": True,
+                         "valign": "vcenter", "align": "center"}
+            elif kind == "wrap":
+                props["text_wrap"] = True
+            elif kind == "date":
+                props["num_format"] = "yyyy-mm-dd"
+                props["align"] = "left"
+            if variant == "overdue":
+                props["bg_color"] = _OVERDUE_FILL
+            elif variant == "total":
+                props.update(bold=True, top=1)
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+
+class _Sheet:
+    """One sheet: header row (bold, filled, frozen, repeated on print), rows appended."""
+
+    def __init__(self, book: _Book, name: str, columns: Sequence[Column]):
+        self.book, self.kinds = book, [kind for _, _, kind in columns]
+        self.formats = {v: [book.fmt(k, v) for k in self.kinds] for v in ("", "overdue", "total")}
+        self.ws = ws = book.wb.add_worksheet(name)
+        for c, (label, width, kind) in enumerate(columns):
+            ws.set_column(c, c, width)
+            ws.write_string(0, c, label, book.fmt("header"))
+        ws.freeze_panes(1, 0)
+        ws.repeat_rows(0)
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        self.last = 0
+
+    def add(self, values: Sequence[object], variant: str = "") -> None:
+        ws, r, formats = self.ws, self.last + 1, self.formats[variant]
+        self.last = r
+        for c, v in enumerate(values):
+            fmt = formats[c]
+            if v is None or v == "":
+                if variant:
+                    ws.write_blank(r, c, None, fmt)
+            elif isinstance(v, str):
+                ws.write_string(r, c, xml_safe(v), fmt)  # never write(): "=…" must stay text
+            elif isinstance(v, date):
+                ws.write_datetime(r, c, datetime(v.year, v.month, v.day), fmt)
+            else:
+                ws.write_number(r, c, v, fmt)
+
+    def filter(self) -> None:
+        """Auto-filter over the header and the rows added so far."""
+        self.ws.autofilter(0, 0, max(self.last, 1), len(self.kinds) - 1)
+
+
+def _refs(numbers: tuple[int, ...]) -> str:
+    return "、".join(str(n) for n in numbers)
+
+
+def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config, as_of: date) -> bytes:
+    out = io.BytesIO()
+    book = _Book(out, sum(len(r.branch.problems) + len(r.branch.causes) + len(r.branch.measures)
+                          for r in facts.accepted))
+    book.wb.set_properties({"title": "专题组织生活会对照检查材料汇总表", "author": "reporter",
+                            "comments": f"逾期判断日期：{as_of.isoformat()}"})
+
+    overview = _Sheet(book, "总览", OVERVIEW_COLUMNS)
+    sums = Counter()
+    for row in facts.rows:
+        info, b = row.info, row.branch
+        counts = [None] * 5
+        if b is not None:
+            counts = [len(b.problems), len(b.causes), len(b.measures), row.done, row.overdue]
+            sums.update(dict(zip("pcmdo", counts)))
+        overview.add([row.name, info.parent if info else None, info.secretary if info else None,
+                      info.meeting_date if info else None, *counts, row.status, row.source])
+    overview.filter()
+    overview.add([f"合计（{len(facts.accepted)}个支部）", None, None, None,
+                  *(sums[k] for k in "pcmdo"), None, None], "total")
+
+    problems = _Sheet(book, "问题清单", PROBLEM_COLUMNS)
+    for row in facts.accepted:
+        for i, p in enumerate(row.branch.problems, 1):
+            problems.add([row.name, p.number or i, p.category, p.headline, p.details])
+    problems.filter()
+
+    causes = _Sheet(book, "原因清单", CAUSE_COLUMNS)
+    for row in facts.accepted:
+        for i, c in enumerate(row.branch.causes, 1):
+            causes.add([row.name, c.number or i, c.headline, c.details])
+    causes.filter()
+
+    ledger = _Sheet(book, "整改清单", MEASURE_COLUMNS)
+    for row in facts.accepted:
+        for i, m in enumerate(row.branch.measures, 1):
+            late = m.is_overdue(as_of, config.done_status)
+            ledger.add([row.name, m.number or i, m.headline, m.details, _refs(m.problems), m.owner,
+                        m.deadline, m.status, "是" if late else "否"], "overdue" if late else "")
+    ledger.filter()
+
+    stats = _Sheet(book, "分类统计", [("支部名称", 26, "wrap"), *((c, max(8, 2.2 * len(c) + 2), "int")
+                                                           for c in facts.categories), ("合计", 8, "int")])
+    for row in facts.accepted:
+        counts = [row.categories[c] for c in facts.categories]
+        stats.add([row.name, *counts, sum(counts)])
+    stats.filter()
+    totals = [facts.category_totals[c] for c in facts.categories]
+    stats.add(["合计", *totals, sum(totals)], "total")
+
+    messages = _Sheet(book, "校验问题", MESSAGE_COLUMNS)
+    for result in results:
+        for m in result.messages:
+            messages.add([result.source, LEVELS.get(m.level, m.level), m.code, m.sheet, m.cell, m.message])
+    messages.filter()
+
+    book.wb.close()
+    return out.getvalue()
+
+
+# ------------------------------------------------------------ 汇总报告.docx
+
+TEXT_WIDTH_TWIPS = 8844  # the 156 mm text block of GB/T 9704
+OVERDUE_LIST_LIMIT = 200  # overdue measures listed in the report; all are in 汇总表 整改清单
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _esc(text: object) -> str:
+    s = xml_safe(str(text)).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def grid_table(doc: Document, header: Sequence[str], rows: Iterable[Sequence[object]], weights: Sequence[float],
+              center: Sequence[bool] = ()) -> object:
+    """A grid table across the text block: bold header row repeated on each
+    page, rows that do not split, text cells in the "Table Text" style.
+
+    Built as one XML string and parsed once (python-docx's cell API is
+    quadratic in the number of rows).  Every value goes through xml_safe and
+    is escaped: it can only ever be text.
+    """
+    from docx.oxml import parse_xml
+    from docx.table import Table
+
+    from .document import TABLE_STYLE, TABLE_TEXT_STYLE
+
+    total = sum(weights)
+    widths = [round(TEXT_WIDTH_TWIPS * w / total) for w in weights]
+    centred = list(center) + [False] * (len(widths) - len(center))
+    try:
+        tbl_style = f'<w:tblStyle w:val="{doc.styles[TABLE_STYLE].style_id}"/>'
+        borders = ""
+    except KeyError:
+        tbl_style = ""
+        borders = "<w:tblBorders>" + "".join(
+            f'<w:{s} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
+            for s in ("top", "left", "bottom", "right", "insideH", "insideV")) + "</w:tblBorders>"
+    try:
+        p_style = f'<w:pStyle w:val="{doc.styles[TABLE_TEXT_STYLE].style_id}"/>'
+    except KeyError:
+        p_style = ""
+
+    def cell(value: object, c: int, bold: bool) -> str:
+        jc = '<w:jc w:val="center"/>' if bold or centred[c] else ""
+        rpr = "<w:rPr><w:b/><w:bCs/></w:rPr>" if bold else ""
+        text = "" if value is None else _esc(value)
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
+                f'<w:p><w:pPr>{p_style}{jc}</w:pPr><w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r></w:p></w:tc>')
+
+    parts = [
+        f'<w:tbl xmlns:w="{_W_NS}"><w:tblPr>{tbl_style}<w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+        f'<w:jc w:val="center"/>{borders}<w:tblLayout w:type="fixed"/>'
+        '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
+        ' w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+        *(f'<w:gridCol w:w="{w}"/>' for w in widths),
+        '</w:tblGrid><w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>',
+        *(cell(h, c, True) for c, h in enumerate(header)),
+        "</w:tr>",
+    ]
+    for values in rows:
+        parts.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        parts.extend(cell(v, c, False) for c, v in enumerate(values))
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    tbl = parse_xml("".join(parts))
+    body = doc.element.body
+    sect = body.find(f"{{{_W_NS}}}sectPr")
+    if sect is not None:
+        sect.addprevious(tbl)
+    else:
+        body.append(tbl)
+    return Table(tbl, doc._body)
+
+
+def _share(n: int, total: int) -> str:
+    return f"{100 * n / total:.1f}%" if total else "—"
+
+
+def _avg(n: int, count: int) -> str:
+    return f"{n / count:.1f}" if count else "0"
+
+
+def _most_common(values: Iterable[str | None]) -> str | None:
+    counted = Counter(v for v in values if v)
+    return counted.most_common(1)[0][0] if counted else None
+
+
+def report_title(facts: Facts, config: Config) -> str:
+    """"{most common 上级党组织 or 各党支部}{most common 会议主题}对照检查材料汇总报告"."""
+    infos = [r.info for r in facts.accepted if r.info]
+    parent = _most_common(i.parent for i in infos) or "各党支部"
+    theme = _most_common(i.theme for i in infos) or config.default_theme
+    return f"{parent}{theme}对照检查材料汇总报告"
+
+
+def _names(names: Iterable[str]) -> str:
+    return "、".join(names)
+
+
+def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str] | None = None) -> bytes:
+    from docx.shared import Mm
+
+    from .chart import bar_chart
+    from .document import add_heading, add_paragraph, add_picture, add_title, new_official_document
+
+    doc = new_official_document(config)
+    title = report_title(facts, config)
+    doc.core_properties.title = title
+    doc.core_properties.author = "reporter"
+    add_title(doc, title)
+
+    accepted, failed, missing = facts.accepted, facts.failed, facts.missing
+    n_ok = len(accepted)
+    n_warn = sum(1 for r in accepted if r.status == STATUS_WARNING)
+    n_p = sum(len(r.branch.problems) for r in accepted)
+    n_c = sum(len(r.branch.causes) for r in accepted)
+    n_m = sum(len(r.branch.measures) for r in accepted)
+    when = chinese_date(as_of)
+
+    # 一、基本情况
+    add_heading(doc, "一、基本情况")
+    if facts.roster is not None:
+        handed = len(facts.roster) - len(missing)
+        first = (f"截至{when}，应提交对照检查材料的党支部共{len(facts.roster)}个，已提交{handed}个，"
+                 f"未提交{len(missing)}个。共收到工作簿{n_ok + len(failed)}份，其中通过校验{n_ok}份"
+                 f"（含有警告的{n_warn}份），未通过校验{len(failed)}份。")
+        if facts.outside_roster:
+            first += f"另有{len(facts.outside_roster)}个提交的支部不在名单中：{_names(facts.outside_roster)}。"
+    else:
+        first = (f"截至{when}，共收到党支部对照检查材料工作簿{n_ok + len(failed)}份，其中通过校验{n_ok}份"
+                 f"（含有警告的{n_warn}份），未通过校验{len(failed)}份。")
+    add_paragraph(doc, first)
+    add_paragraph(doc, f"通过校验的{n_ok}个党支部共查摆问题{n_p}个、剖析原因{n_c}条、制定整改措施{n_m}项，"
+                       f"平均每个支部查摆问题{_avg(n_p, n_ok)}个、剖析原因{_avg(n_c, n_ok)}条、"
+                       f"制定整改措施{_avg(n_m, n_ok)}项。")
+
+    # 二、问题分布
+    add_heading(doc, "二、问题分布")
+    cats = [(c, facts.category_totals[c]) for c in facts.categories]
+    ranked = sorted((x for x in cats if x[1]), key=lambda x: -x[1])
+    if ranked:
+        top = "、".join(f"{c}（{n}个，占{_share(n, n_p)}）" for c, n in ranked[:3])
+        add_paragraph(doc, f"按问题所属方面统计，查摆问题较多的方面依次为：{top}。各方面分布见下表和下图。")
+    else:
+        add_paragraph(doc, "尚无通过校验的问题可供统计。")
+    grid_table(doc, ["方面", "问题数", "占比"],
+              [*([c, n, _share(n, n_p)] for c, n in cats), ["合计", n_p, _share(n_p, n_p)]],
+              [3, 1.5, 1.5], center=[False, True, True])
+    chart = bar_chart([c for c, _ in cats], [n for _, n in cats])
+    if chart.warning:
+        log.warning(chart.warning)
+        if notices is not None:
+            notices.append(chart.warning)
+    add_picture(doc, io.BytesIO(chart.png), width=Mm(150))
+
+    # 三、整改进展
+    add_heading(doc, "三、整改进展")
+    parts = [f"{s}{facts.progress[s]}项" for s in config.statuses]
+    if facts.progress[NO_STATUS]:
+        parts.append(f"未填写完成情况{facts.progress[NO_STATUS]}项")
+    n_late = len(facts.overdue)
+    if not n_late:
+        late = "没有逾期未完成的整改措施。"
+    elif n_late <= OVERDUE_LIST_LIMIT:
+        late = f"已过完成时限但尚未完成的逾期措施{n_late}项，列表如下。"
+    else:
+        late = (f"已过完成时限但尚未完成的逾期措施{n_late}项，下表列出前{OVERDUE_LIST_LIMIT}项，"
+                f"全部逾期措施见汇总表“整改清单”工作表（逾期行已标色）。")
+    add_paragraph(doc, f"各支部共制定整改措施{n_m}项，其中{'、'.join(parts)}。截至{when}，{late}")
+    if facts.overdue:
+        grid_table(doc, ["序号", "支部名称", "整改措施", "责任人", "完成时限", "完成情况"],
+                  ([i, row.name, m.headline, m.owner, m.deadline.isoformat() if m.deadline else "",
+                    m.status or NO_STATUS] for i, (row, m) in enumerate(facts.overdue[:OVERDUE_LIST_LIMIT], 1)),
+                  [1.4, 3, 4.4, 1.6, 2.4, 2.2], center=[True, False, False, False, True, True])
+
+    # 四、未提交或未通过校验的支部
+    add_heading(doc, "四、未提交或未通过校验的支部")
+    if facts.roster is None:
+        add_paragraph(doc, "本次未提供应提交支部名单，无法核对未提交的支部。", lead_in="（一）未提交的支部。")
+    elif missing:
+        add_paragraph(doc, f"共{len(missing)}个：{_names(r.name for r in missing)}。", lead_in="（一）未提交的支部。")
+    else:
+        add_paragraph(doc, "名单中的支部均已提交。", lead_in="（一）未提交的支部。")
+    if failed:
+        add_paragraph(doc, f"共{len(failed)}份工作簿未通过校验，未生成对照检查材料，请相关支部按提示修改后重新提交。",
+                      lead_in="（二）未通过校验的支部。")
+        grid_table(doc, ["支部名称", "来源文件", "主要问题"],
+                  ([r.name or "（未能读取支部名称）", r.source, _first_error(r.result)] for r in failed),
+                  [3, 3.2, 6])
+    else:
+        add_paragraph(doc, "收到的工作簿均通过校验。", lead_in="（二）未通过校验的支部。")
+
+    # 五、各支部情况
+    add_heading(doc, "五、各支部情况")
+    add_paragraph(doc, "各支部查摆问题、剖析原因、制定整改措施及整改进展情况如下表。")
+    grid_table(doc, ["序号", "支部名称", "问题", "原因", "措施", "已完成", "逾期", "状态"],
+              ([i, r.name or "（未能读取）", *_counts(r), r.status] for i, r in enumerate(facts.rows, 1)),
+              [1.4, 4.4, 1.3, 1.3, 1.3, 1.5, 1.3, 1.6], center=[True, False, True, True, True, True, True, True])
+
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _counts(row: Row) -> list[object]:
+    b = row.branch
+    if b is None:
+        return ["—"] * 5
+    return [len(b.problems), len(b.causes), len(b.measures), row.done, row.overdue]
+
+
+def _first_error(result: FileResult | None) -> str:
+    if result is None:
+        return ""
+    for m in result.messages:
+        if m.level == "error":
+            return f"{m.where}：{m.message}" if m.where else m.message
+    return ""
