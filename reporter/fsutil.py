@@ -256,9 +256,9 @@ def safe_name(name: str, max_chars: int = MAX_NAME_CHARS, max_bytes: int = MAX_N
 
 
 def inside(path: Path, folder: Path) -> bool:
-    """True when ``path`` (resolved) lies within ``folder`` (resolved)."""
+    """True when ``path`` (resolved) lies within ``folder`` (resolved); False for a symlink loop."""
     try:
         path.resolve().relative_to(folder.resolve())
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # RuntimeError: a symlink loop (Python < 3.13)
         return False
     return True

@@ -1,0 +1,886 @@
+"""`reporter build`: discover, map the per-workbook work in parallel, reduce.
+
+The flow of one run, all under an exclusive lock on OUTPUT_DIR:
+
+1. sweep temporary files a killed run left; load the incremental state;
+2. discover the workbooks; read each one in this (parent) process, hash it
+   and decide: unchanged since its last good build (bytes, configuration,
+   tool version, document still in place) → reuse the stored Branch; else
+   hand the bytes to a worker (:func:`reporter.pipeline.process`);
+3. workers send back outcomes; each new document is written at once to a
+   temporary file in ``docs/`` (so memory holds only the Branch records the
+   summary needs);
+4. names are assigned (safe, collisions numbered in source order), the new
+   documents renamed into place, stale ones deleted; state saved;
+5. PDFs (``--pdf``), the summary, run-report.json, state again.
+
+Every output goes through :mod:`reporter.fsutil` (temporary file, fsync,
+rename), so SIGKILL at any moment leaves old-complete or new-complete files
+and the next run repairs the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import pickle
+import signal
+import stat
+import threading
+import time
+import traceback
+from collections import defaultdict, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+
+from . import __version__
+from . import model
+from .config import Config
+from .discover import discover
+from .errors import ReporterError, UsageError
+from .fsutil import (
+    OutputLock,
+    atomic_write,
+    close_inherited_locks,
+    fsync_dir,
+    fsync_files,
+    inside,
+    remove_temp_files,
+    safe_name,
+    write_temp,
+)
+from .model import Branch, FileResult, Message, error, status_of, warning
+from .pipeline import Outcome, internal_error
+from .runlog import Row, RunLog, final_line
+
+DOCS, PDF, SUMMARY = "docs", "pdf", "summary"
+SUMMARY_XLSX = f"{SUMMARY}/汇总表.xlsx"
+SUMMARY_DOCX = f"{SUMMARY}/汇总报告.docx"
+SUMMARY_PDF = f"{SUMMARY}/汇总报告.pdf"
+REPORT_NAME = "run-report.json"
+STATE_NAME = ".reporter-state.pickle"
+STATE_FORMAT = 3
+
+# Test-only hook: a worker *process* whose workbook's name contains this
+# string kills itself with SIGKILL, as the kernel's OOM killer would.
+CRASH_ENV = "REPORTER_TEST_CRASH_ON"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    input_dir: Path
+    output_dir: Path
+    config: Config
+    jobs: int | None = None
+    force: bool = False
+    as_of: date | None = None
+    roster: Path | None = None
+    strict: bool = False
+    pdf: bool = False
+    quiet: bool = False
+    log_file: Path | None = None
+
+
+# --- findings of the batch job (E4xx / W4xx) ---------------------------------
+
+def duplicate_branch(name: str, others: str) -> Message:
+    return warning(
+        "W401",
+        f"支部名称“{name}”与 {others} 相同，两份材料都已生成（文件名加了序号区分）。"
+        "请确认是否重复提交，或是否填错了支部名称。",
+    )
+
+
+def changed_while_read() -> Message:
+    return error("E403", "读取时文件正在被修改（大小或修改时间发生变化），内容可能不完整，本次未处理。请在保存完成后重新运行。")
+
+
+def worker_died() -> Message:
+    return error(
+        "E404",
+        "处理时工作进程意外退出（可能是内存不足或被系统终止），此工作簿未能处理，其他工作簿不受影响。"
+        "请检查文件是否过大或已损坏；如反复出现，请把该文件发给维护人员。",
+    )
+
+
+def undecodable_name(shown: str) -> Message:
+    return warning("W405", f"文件名不是 UTF-8 编码（显示为“{shown}”），请把文件改用正常的中文或英文名称后重新提交。")
+
+
+def changed_after_read() -> Message:
+    return warning("W407", "处理期间文件又被修改，本次材料按修改前的内容生成；下次运行时会按新内容重新生成。")
+
+
+# --- the worker side ---------------------------------------------------------
+
+_W: dict = {}  # per worker process: config, strict, slots, slot
+
+
+def _init_worker(config: Config, strict: bool, slots, counter) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    close_inherited_locks()  # a forked worker must not keep OUTPUT_DIR locked
+    with counter.get_lock():
+        slot = counter.value
+        counter.value += 1
+    _W.update(config=config, strict=strict, slots=slots, slot=slot, in_worker=True)
+
+
+def _process_one(data: bytes, filename: str, config: Config, strict: bool) -> tuple[Outcome, str | None]:
+    """pipeline.process with every exception turned into an E900 outcome (+ traceback text)."""
+    # --- test-only hook (see CRASH_ENV); inert unless the variable is set ---
+    crash_on = os.environ.get(CRASH_ENV)
+    if crash_on and _W.get("in_worker") and crash_on in filename:
+        os.kill(os.getpid(), signal.SIGKILL)
+    # -------------------------------------------------------------------------
+    from .pipeline import process
+
+    try:
+        outcome = process(data, filename, config, strict)
+    except Exception as exc:  # noqa: BLE001 - one workbook's bug must not stop the run
+        return Outcome("failed", None, (internal_error(exc),), None), traceback.format_exc()
+    return outcome, getattr(outcome, "traceback", None)
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A worker's answer.  The Branch travels pickled, exactly as the state file
+    stores it, and is unpickled in the parent only when the summary needs it."""
+
+    status: str
+    name: str | None  # 支部名称
+    counts: dict[str, int]
+    messages: tuple[Message, ...]
+    blob: bytes  # pickle of the Branch (or None)
+    document: bytes | None
+    traceback: str | None
+
+
+def _packed(data: bytes, filename: str, config: Config, strict: bool) -> Packed:
+    outcome, tb = _process_one(data, filename, config, strict)
+    branch = outcome.branch
+    counts = FileResult("", "ok", branch=branch).counts
+    blob = pickle.dumps(branch, protocol=pickle.HIGHEST_PROTOCOL)
+    name = branch.info.name if branch else None
+    return Packed(outcome.status, name, counts, tuple(outcome.messages), blob, outcome.document, tb)
+
+
+def _work(items: list[tuple[int, bytes, str]]) -> list[tuple[int, Packed]]:
+    """Run in a worker: process a chunk, marking which item is in progress."""
+    slots, slot = _W["slots"], _W["slot"]
+    out = []
+    for index, data, filename in items:
+        slots[slot] = index
+        out.append((index, _packed(data, filename, _W["config"], _W["strict"])))
+    slots[slot] = -1
+    return out
+
+
+def _mp_context():
+    """fork where it is safe (Linux, no other threads), else forkserver/spawn."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1 and os.name == "posix":
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["reporter.pipeline", "reporter.workbook", "reporter.document"])
+    return ctx
+
+
+class _Pool:
+    """A ProcessPoolExecutor plus a shared array saying which item each worker holds."""
+
+    def __init__(self, jobs: int, config: Config, strict: bool) -> None:
+        # Import the heavy modules once here, so forked workers inherit them.
+        from . import document, workbook  # noqa: F401
+
+        ctx = _mp_context()
+        self.slots = ctx.Array("q", [-1] * jobs, lock=False)
+        counter = ctx.Value("i", 0)
+        self.executor = ProcessPoolExecutor(
+            jobs, mp_context=ctx, initializer=_init_worker, initargs=(config, strict, self.slots, counter)
+        )
+
+    def in_progress(self) -> set[int]:
+        return {int(i) for i in self.slots if i >= 0}
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+Item = tuple[int, bytes, str]  # (record index, workbook bytes, file name for messages)
+
+
+# --- the parent side -----------------------------------------------------------
+
+@dataclass(slots=True)
+class _Record:
+    source: str  # relative to INPUT_DIR, "/"-separated (may hold surrogate escapes)
+    shown: str  # printable, JSON-safe form of source
+    sha256: str | None = None
+    status: str = "failed"
+    name: str | None = None  # 支部名称
+    counts: dict[str, int] = field(default_factory=lambda: {"problems": 0, "causes": 0, "measures": 0})
+    own: tuple[Message, ...] = ()  # the workbook's own findings (stored in the state)
+    extra: list[Message] = field(default_factory=list)  # this run's findings (W401, W5xx, E4xx …)
+    staged: Path | None = None  # new document in a temporary file, not yet in place
+    document: str | None = None  # "docs/….docx" (relative to OUTPUT_DIR)
+    old: dict | None = None  # the state entry of the last good build
+    blob: bytes | None = None  # the pickled Branch, as stored in the state
+    _branch: Branch | None = None
+    stat: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes processed
+    rendered: bool = False  # a new document was made in this run
+    pdf_fresh: bool = False  # pdf/<stem>.pdf matches the document
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        return (*self.own, *self.extra)
+
+    @property
+    def branch(self) -> Branch | None:
+        """The parsed branch, unpickled on first use (only the summary needs it)."""
+        if self._branch is None and self.blob is not None:
+            self._branch = _StateUnpickler(io.BytesIO(self.blob)).load()
+        return self._branch
+
+    def fail(self, *messages: Message) -> None:
+        self.status = "failed"
+        self.extra.extend(messages)
+
+
+def _shown(rel: str) -> str:
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def _stat_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+class _StateUnpickler(pickle.Unpickler):
+    """Only our own plain records may come out of the state file."""
+
+    ALLOWED = {("reporter.model", n) for n in ("Branch", "BranchInfo", "Problem", "Cause", "Measure", "Message")}
+    ALLOWED |= {("datetime", "date")}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the state file")
+
+
+def _model_signature() -> str:
+    classes = (model.Branch, model.BranchInfo, model.Problem, model.Cause, model.Measure, model.Message)
+    text = repr([(c.__name__, [f.name for f in fields(c)]) for c in classes])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def run_build(options: BuildOptions) -> int:
+    """Run `reporter build`; returns the exit status (0 / 1); raises ReporterError for 2."""
+    input_dir = Path(options.input_dir)
+    if not input_dir.exists():
+        raise UsageError(f"找不到输入文件夹：{input_dir}")
+    if not input_dir.is_dir():
+        raise UsageError(f"输入路径不是文件夹：{input_dir}")
+    output_dir = Path(options.output_dir)
+    roster: list[str] | None = None
+    roster_path = options.roster or (Path(options.config.roster) if options.config.roster else None)
+    if roster_path is not None:
+        from .roster import read_roster
+
+        roster = read_roster(Path(roster_path))
+    if options.pdf:
+        from .pdf import find_soffice, missing_message
+
+        if find_soffice() is None:
+            raise ReporterError(missing_message())
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"无法创建输出文件夹 {output_dir}：{exc.strerror}") from None
+    if not output_dir.is_dir():
+        raise UsageError(f"输出路径不是文件夹：{output_dir}")
+    log = RunLog(options.quiet, options.log_file)
+    try:
+        with OutputLock(output_dir):
+            try:
+                return _Build(options, input_dir, output_dir, roster, log).run()
+            except OSError as exc:  # disk full, permissions …: every file written so far is complete
+                where = f"（{_shown(os.fsdecode(exc.filename))}）" if exc.filename else ""
+                raise ReporterError(f"写入输出文件夹时出错{where}：{exc.strerror or exc}。已写出的文件都是完整的，解决后重新运行即可。") from None
+    finally:
+        log.close()
+
+
+class _Build:
+    def __init__(self, options: BuildOptions, input_dir: Path, output_dir: Path, roster, log: RunLog) -> None:
+        self.o = options
+        self.config = options.config
+        self.as_of = options.as_of or date.today()
+        self.input_root = input_dir.resolve()
+        self.out = output_dir
+        self.docs = output_dir / DOCS
+        self.roster = roster
+        self.log = log
+        self.jobs = options.jobs or _default_jobs()
+        self.fingerprint = self.config.fingerprint()
+        self.records: list[_Record] = []
+        self.removed: list[str] = []
+        self.timings: dict[str, float] = {}
+        self.internal_errors: list[str] = []
+        self.state: dict = {}
+        self.started_at = datetime.now().astimezone().isoformat(timespec="seconds")
+        self.t0 = time.monotonic()
+
+    # -- orchestration ------------------------------------------------------
+    def run(self) -> int:
+        for folder in (self.out, self.docs, self.out / PDF, self.out / SUMMARY):
+            remove_temp_files(folder)
+        self.state = self._load_state()
+        entries = self.state.get("entries", {})
+
+        t = time.monotonic()
+        found = discover(self.input_root, exclude=self.out)
+        ignored = self._filter_outputs(found)
+        for folder in found.unreadable:
+            self.log.warning(f"无法读取文件夹 {_shown(folder)}，其中的文件未处理（请检查权限）。")
+        self.records = [_Record(rel, _shown(rel), old=entries.get(rel)) for rel in found.workbooks]
+        self.timings["discover"] = time.monotonic() - t
+        self.log.info(
+            f"开始：{self.input_root} 中有 {len(self.records)} 个工作簿"
+            + (f"，另有 {len(ignored)} 个其他文件不处理" if ignored else "")
+            + f"；输出到 {self.out}"
+        )
+
+        t = time.monotonic()
+        self.log.start(len(self.records))
+        try:
+            self._map()
+        finally:
+            self.log.stop()
+        self.timings["process"] = time.monotonic() - t
+
+        t = time.monotonic()
+        self._finish_documents()
+        self._save_state()
+        self.timings["documents"] = time.monotonic() - t
+
+        t = time.monotonic()
+        self._pdfs()
+        self.timings["pdf"] = time.monotonic() - t
+
+        t = time.monotonic()
+        summary = self._summary()
+        self.timings["summary"] = time.monotonic() - t
+
+        self._save_state()
+        seconds = time.monotonic() - self.t0
+        self.timings["total"] = seconds
+        totals = self._totals()
+        self._write_report(ignored, summary, totals)
+
+        self.log.results(
+            [Row(r.shown, r.status, r.name, r.document, r.messages) for r in self.records]
+        )
+        for path in self.removed:
+            self.log.info(f"已删除 {path}（对应的工作簿已删除、改名或未通过）")
+        failed = totals["failed"] > 0 or bool(self.internal_errors)
+        self.log.final(final_line(totals, len(ignored), seconds), failed)
+        return 1 if failed else 0
+
+    def _filter_outputs(self, found) -> list[str]:
+        """Drop our own outputs when OUTPUT_DIR lies inside INPUT_DIR (or is it)."""
+        prefixes = []
+        for folder in (self.docs, self.out / PDF, self.out / SUMMARY):
+            if inside(folder, self.input_root):
+                prefixes.append(folder.resolve().relative_to(self.input_root).as_posix() + "/")
+        own_files = set()
+        if self.out.resolve() == self.input_root:
+            own_files = {REPORT_NAME}
+        keep = lambda rel: not rel.startswith(tuple(prefixes)) and rel not in own_files  # noqa: E731
+        found.workbooks = [r for r in found.workbooks if keep(r)]
+        return [_shown(r) for r in found.ignored if keep(r)]
+
+    # -- reading in the parent -------------------------------------------------
+    def _read(self, rec: _Record) -> bytes | None:
+        """The workbook's bytes to process, or None when decided here (unchanged / failed)."""
+        if rec.shown != rec.source:
+            rec.extra.append(undecodable_name(rec.shown))
+        path = self.input_root / rec.source
+        limit = int(self.config.limits.max_file_mb * 1024 * 1024)
+        # Anything unusual (vanished, no permission, a symlink pointing outside
+        # INPUT_DIR or dangling, not a regular file, too large) is worded by the
+        # reader, exactly as `reporter validate` words it.
+        try:
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                if not inside(path, self.input_root):
+                    return self._reader_verdict(rec, path)
+                st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+                return self._reader_verdict(rec, path)
+            with open(path, "rb") as f:
+                before = os.fstat(f.fileno())
+                data = f.read(limit + 1)
+                after = os.fstat(f.fileno())
+        except OSError:
+            return self._reader_verdict(rec, path)
+        key = (after.st_size, after.st_mtime_ns)
+        if (before.st_size, before.st_mtime_ns) != key or len(data) != after.st_size:
+            rec.fail(changed_while_read())
+            return None
+        rec.stat = key
+        rec.sha256 = hashlib.sha256(data).hexdigest()
+        if self._unchanged(rec):
+            return None
+        return data
+
+    def _reader_verdict(self, rec: _Record, path: Path) -> None:
+        """Let the reader word a file-system problem (permissions, symlink, size …)."""
+        from .workbook import read_path
+
+        try:
+            result = read_path(path, self.config, self.input_root)
+        except Exception as exc:  # noqa: BLE001
+            self.log.traceback(rec.shown, traceback.format_exc())
+            rec.fail(internal_error(exc))
+            return None
+        errors = tuple(m for m in result.messages if m.level == "error")
+        rec.fail(*(errors or (changed_while_read(),)))
+        return None
+
+    def _unchanged(self, rec: _Record) -> bool:
+        old = rec.old
+        if self.o.force or old is None:
+            return False
+        if (old["sha256"], old["fingerprint"], old["tool_version"]) != (rec.sha256, self.fingerprint, __version__):
+            return False
+        doc = old["document"]
+        if not (isinstance(doc, str) and doc.startswith(f"{DOCS}/") and "/" not in doc[len(DOCS) + 1:]
+                and not doc[len(DOCS) + 1:].startswith(".")):
+            return False  # not a name this tool writes: never touch it
+        if self.o.strict and old["status"] != "ok":
+            return False  # its warnings now fail it: let the normal path say so
+        if _stat_key(self.out / old["document"]) != old["doc_stat"]:
+            return False  # the document is missing or was changed: make it again
+        rec.status = "unchanged"
+        rec.blob, rec.name, rec.counts, rec.own = old["blob"], old["name"], old["counts"], old["messages"]
+        rec.document = old["document"]
+        rec.pdf_fresh = old.get("pdf_stat") is not None and _stat_key(self._pdf_of(rec.document)) == old["pdf_stat"]
+        return True
+
+    def _tasks(self) -> Iterator[Item]:
+        for index, rec in enumerate(self.records):
+            data = self._read(rec)
+            if data is None:
+                self.log.advance()
+                continue
+            yield index, data, rec.shown
+
+    # -- the map ------------------------------------------------------------------
+    def _map(self) -> None:
+        tasks = self._tasks()
+        if self.jobs <= 1:
+            for index, data, name in tasks:
+                self._done(index, _packed(data, name, self.config, self.o.strict))
+            return
+        chunk = max(1, min(8, len(self.records) // (self.jobs * 8)))
+        window = self.jobs * 2
+        retry: deque[Item] = deque()
+        isolate: list[Item] = []
+        inflight: dict[Future, list[Item]] = {}
+        pool: _Pool | None = None
+        exhausted = False
+        breaks_without_suspect = 0
+        try:
+            while True:
+                while len(inflight) < window and (retry or not exhausted):
+                    items: list[Item] = []
+                    while len(items) < chunk:
+                        if retry:
+                            items.append(retry.popleft())
+                            continue
+                        item = next(tasks, None)
+                        if item is None:
+                            exhausted = True
+                            break
+                        items.append(item)
+                    if not items:
+                        break
+                    if pool is None:
+                        pool = _Pool(min(self.jobs, len(self.records)), self.config, self.o.strict)
+                    try:
+                        inflight[pool.executor.submit(_work, items)] = items
+                    except BrokenProcessPool:
+                        retry.extendleft(reversed(items))
+                        break
+                if not inflight:
+                    if retry and pool is not None:  # the pool broke while submitting
+                        pool.close()
+                        pool = None
+                        continue
+                    break
+                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                lost: list[Item] = []
+                for fut in done:
+                    items = inflight.pop(fut)
+                    try:
+                        for result in fut.result():
+                            self._done(*result)
+                    except BrokenProcessPool:
+                        lost.extend(items)
+                if not lost:
+                    continue
+                # A worker died: every unfinished chunk is lost.  The items that
+                # were in progress are suspects, retried one by one later in a
+                # pool of their own; the rest are simply submitted again.
+                suspects = pool.in_progress() if pool else set()
+                for fut, items in list(inflight.items()):
+                    wait([fut])
+                    inflight.pop(fut)
+                    try:
+                        for result in fut.result():
+                            self._done(*result)
+                    except BrokenProcessPool:
+                        lost.extend(items)
+                pool.close()
+                pool = None
+                if not suspects:
+                    breaks_without_suspect += 1
+                for item in sorted(lost, key=lambda i: i[0], reverse=True):
+                    if item[0] in suspects or breaks_without_suspect >= 3:
+                        isolate.append(item)
+                    else:
+                        retry.appendleft(item)
+        finally:
+            if pool is not None:
+                pool.close()
+        self._isolated(sorted(isolate, key=lambda i: i[0]))
+
+    def _isolated(self, items: list[Item]) -> None:
+        """Process suspects of a worker crash one at a time: a crash now is theirs alone."""
+        pool: _Pool | None = None
+        try:
+            for item in items:
+                if pool is None:
+                    pool = _Pool(1, self.config, self.o.strict)
+                try:
+                    for result in pool.executor.submit(_work, [item]).result():
+                        self._done(*result)
+                except BrokenProcessPool:
+                    pool.close()
+                    pool = None
+                    rec = self.records[item[0]]
+                    rec.fail(worker_died())
+                    self.log.error(f"{rec.shown}：处理时工作进程意外退出，已跳过。")
+                    self.log.advance()
+        finally:
+            if pool is not None:
+                pool.close()
+
+    def _done(self, index: int, packed: Packed) -> None:
+        """A worker's outcome: keep the Branch and findings, put the document on disk."""
+        rec = self.records[index]
+        if packed.traceback:
+            self.log.traceback(rec.shown, packed.traceback)
+        rec.status, rec.name, rec.counts, rec.own = packed.status, packed.name, packed.counts, packed.messages
+        rec.blob = packed.blob
+        document = packed.document
+        if document is not None and rec.status != "failed":
+            try:
+                self.docs.mkdir(parents=True, exist_ok=True)
+                rec.staged = write_temp(self.docs, document, ".docx", sync=False)
+            except OSError as exc:
+                raise ReporterError(f"写入输出文件夹 {self.docs} 失败：{exc.strerror}") from None
+            rec.rendered = True
+        if rec.stat is not None and _stat_key(self.input_root / rec.source) != rec.stat:
+            rec.extra.append(changed_after_read())
+        self.log.advance()
+
+    # -- documents: names, renames, deletions ---------------------------------
+    def _restatus(self) -> None:
+        """Status from all findings (W401, W5xx, --strict); drop documents of failures."""
+        for rec in self.records:
+            if rec.status == "failed":
+                continue
+            new = status_of(rec.messages, self.o.strict)
+            if new == "failed":
+                rec.status = "failed"
+            elif rec.status != "unchanged":
+                rec.status = new
+
+    def _finish_documents(self) -> None:
+        live = [r for r in self.records if r.status != "failed" and r.name is not None]
+        by_name: dict[str, list[_Record]] = defaultdict(list)
+        for rec in live:
+            by_name[rec.name].append(rec)
+        for name, group in by_name.items():
+            if len(group) > 1:
+                for rec in group:
+                    others = "、".join(o.shown for o in group if o is not rec)
+                    rec.extra.append(duplicate_branch(name, others))
+        self._restatus()
+        live = [r for r in live if r.status != "failed"]
+
+        # Safe names: a branch keeps its plain name when it can, in source order;
+        # the rest get "-2", "-3" … (never a name another document already has).
+        targets: dict[int, str] = {}
+        taken: set[str] = set()
+        wanted = {id(r): safe_name(r.name) for r in live}
+        for rec in live:
+            stem = wanted[id(rec)]
+            if stem.casefold() not in taken:
+                taken.add(stem.casefold())
+                targets[id(rec)] = stem
+        for rec in live:
+            if id(rec) in targets:
+                continue
+            stem, n = wanted[id(rec)], 2
+            while f"{stem}-{n}".casefold() in taken:
+                n += 1
+            taken.add(f"{stem}-{n}".casefold())
+            targets[id(rec)] = f"{stem}-{n}"
+
+        self.docs.mkdir(parents=True, exist_ok=True)
+        moves: list[tuple[Path, str, _Record]] = []
+        for rec in live:
+            final = f"{DOCS}/{targets[id(rec)]}.docx"
+            stem = targets[id(rec)]
+            if "/" in stem or "\\" in stem or stem.startswith(".") or "\0" in stem:  # safe_name's promise
+                raise ReporterError(f"内部错误：文件名“{final}”不安全。")  # pragma: no cover
+            if rec.staged is not None:
+                moves.append((rec.staged, final, rec))
+            elif rec.document != final:  # unchanged, but its name moved: park it first
+                temp = write_temp(self.docs, b"", ".docx")
+                os.replace(self.out / rec.document, temp)
+                moves.append((temp, final, rec))
+                rec.pdf_fresh = False
+            rec.document = final
+        fsync_files([rec.staged for rec in live if rec.staged is not None])
+        for temp, final, rec in moves:
+            os.replace(temp, self.out / final)
+            rec.staged = None
+        for rec in self.records:  # staged documents of workbooks that failed in the end
+            if rec.staged is not None:
+                os.unlink(rec.staged)
+                rec.staged = None
+            if rec.status == "failed":
+                rec.document = None
+        self._mirror(self.docs, {r.document for r in live}, ".docx")
+        fsync_dir(self.docs)
+
+    def _mirror(self, folder: Path, keep: set[str], suffix: str) -> None:
+        """Delete the files of ``folder`` that are not in ``keep`` (OUTPUT_DIR-relative)."""
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            rel = f"{folder.relative_to(self.out).as_posix()}/{entry.name}"
+            if rel in keep or not entry.is_file(follow_symlinks=False):
+                continue
+            if not entry.name.lower().endswith(suffix):
+                continue  # not ours: leave a user's own file alone
+            try:
+                os.unlink(entry.path)
+            except OSError as exc:
+                self.log.warning(f"无法删除过时的 {rel}：{exc.strerror}")
+                continue
+            self.removed.append(_shown(rel))
+
+    # -- PDF ---------------------------------------------------------------------
+    def _pdf_of(self, document: str) -> Path:
+        return self.out / PDF / (Path(document).stem + ".pdf")
+
+    def _pdfs(self) -> None:
+        live = [r for r in self.records if r.document]
+        if self.o.pdf:
+            from .pdf import convert_to_pdf, pdf_failure
+
+            todo = [r for r in live if r.rendered or not r.pdf_fresh]
+            if todo:
+                self.log.info(f"正在转换 {len(todo)} 份 PDF……")
+                try:
+                    outcome = convert_to_pdf([self.out / r.document for r in todo], self.out / PDF)
+                except ReporterError as exc:  # LibreOffice failed as a whole: a finding on each
+                    outcome = {self.out / r.document: str(exc) for r in todo}
+                for rec in todo:
+                    problem = outcome.get(self.out / rec.document)
+                    if problem is None:
+                        rec.pdf_fresh = True
+                    else:
+                        rec.extra.append(pdf_failure(problem))
+                before = {id(r) for r in live if r.status != "failed"}
+                self._restatus()
+                dropped = [r for r in live if id(r) in before and r.status == "failed"]
+                for rec in dropped:  # --strict turned a PDF warning into a failure
+                    self._unlink(rec.document)
+                    rec.document, rec.pdf_fresh = None, False
+        keep = {f"{PDF}/{Path(r.document).stem}.pdf" for r in self.records if r.document and r.pdf_fresh}
+        self._mirror(self.out / PDF, keep, ".pdf")
+
+    def _unlink(self, rel: str) -> None:
+        try:
+            os.unlink(self.out / rel)
+            self.removed.append(_shown(rel))
+        except FileNotFoundError:
+            pass
+
+    # -- summary -------------------------------------------------------------------
+    def _summary(self) -> dict | None:
+        from .summary import build_summary
+
+        # What the summary is made from: a branch is determined by its bytes
+        # (sha256), the configuration and the tool version.
+        digest = hashlib.sha256(repr((self.fingerprint, __version__, self.as_of, self.roster)).encode())
+        for r in self.records:
+            row = (r.shown, self._status_for_summary(r), r.sha256, r.document, r.messages)
+            digest.update(repr(row).encode("utf-8", "replace"))
+        key = digest.hexdigest()
+        old = self.state.get("summary") or {}
+        files = {SUMMARY_XLSX: None, SUMMARY_DOCX: None}
+        fresh = old.get("key") == key and all(
+            _stat_key(self.out / rel) == old.get("stats", {}).get(rel) for rel in files
+        )
+        if not fresh:
+            try:
+                results = [self._file_result(r) for r in self.records]
+                xlsx, docx = build_summary(results, self.config, self.as_of, self.roster)
+            except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
+                self.log.traceback("汇总", traceback.format_exc())
+                self.log.error(f"生成汇总材料时程序内部出错（{type(exc).__name__}），各支部材料不受影响。")
+                self.internal_errors.append(f"summary: {type(exc).__name__}")
+                return None
+            atomic_write(self.out / SUMMARY_XLSX, xlsx)
+            atomic_write(self.out / SUMMARY_DOCX, docx)
+            del xlsx, docx
+        summary = {"xlsx": SUMMARY_XLSX, "docx": SUMMARY_DOCX}
+        stats = {rel: _stat_key(self.out / rel) for rel in files}
+        pdf_stat = old.get("pdf_stat") if fresh else None
+        if pdf_stat is not None and _stat_key(self.out / SUMMARY_PDF) != pdf_stat:
+            pdf_stat = None
+        if self.o.pdf:
+            if pdf_stat is None:
+                from .pdf import convert_to_pdf
+
+                problem = convert_to_pdf([self.out / SUMMARY_DOCX], self.out / SUMMARY).get(self.out / SUMMARY_DOCX)
+                if problem is not None:
+                    self.log.error(f"汇总报告未能转换为 PDF：{problem}")
+                    self.internal_errors.append("summary pdf")
+                pdf_stat = _stat_key(self.out / SUMMARY_PDF) if problem is None else None
+            if pdf_stat is not None:
+                summary["pdf"] = SUMMARY_PDF
+        elif pdf_stat is None and (self.out / SUMMARY_PDF).exists():
+            self._unlink(SUMMARY_PDF)  # stale: made from an older summary report
+        self.state["summary"] = {"key": key, "stats": stats, "pdf_stat": pdf_stat}
+        return summary
+
+    # -- state and report ------------------------------------------------------------
+    def _load_state(self) -> dict:
+        path = self.out / STATE_NAME
+        try:
+            with open(path, "rb") as f:
+                state = _StateUnpickler(f).load()
+        except FileNotFoundError:
+            return {}
+        except Exception:  # noqa: BLE001 - a damaged state only costs a full rebuild
+            self.log.warning("运行状态文件无法读取，本次将全部重新生成。")
+            return {}
+        if not isinstance(state, dict) or state.get("format") != (STATE_FORMAT, _model_signature()):
+            return {}
+        entries = state.get("entries")
+        keys = {"sha256", "fingerprint", "tool_version", "document", "doc_stat", "pdf_stat",
+                "status", "name", "counts", "messages", "blob"}
+        if not isinstance(entries, dict) or not all(isinstance(e, dict) and keys <= e.keys() for e in entries.values()):
+            return {}
+        return state
+
+    def _save_state(self) -> None:
+        entries = {}
+        for rec in self.records:
+            if rec.document is None or rec.sha256 is None or rec.blob is None or rec.name is None:
+                continue
+            entries[rec.source] = {
+                "sha256": rec.sha256,
+                "fingerprint": self.fingerprint,
+                "tool_version": __version__,
+                "document": rec.document,
+                "doc_stat": _stat_key(self.out / rec.document),
+                "pdf_stat": _stat_key(self._pdf_of(rec.document)) if rec.pdf_fresh else None,
+                "status": status_of(rec.own),
+                "name": rec.name,
+                "counts": rec.counts,
+                "messages": rec.own,
+                "blob": rec.blob,
+            }
+        self.state.update(format=(STATE_FORMAT, _model_signature()), entries=entries)
+        atomic_write(self.out / STATE_NAME, pickle.dumps(self.state, protocol=5))
+
+    def _file_result(self, rec: _Record) -> FileResult:
+        """For the summary: "unchanged" means nothing to a committee reader, so it
+        gets the workbook's real status (which also keeps the summary's inputs,
+        and so its cache key, identical from one unchanged run to the next)."""
+        return FileResult(
+            rec.shown, self._status_for_summary(rec), rec.messages, rec.branch, rec.sha256, rec.document
+        )
+
+    def _status_for_summary(self, rec: _Record) -> str:
+        return status_of(rec.messages, self.o.strict) if rec.status == "unchanged" else rec.status
+
+    def _totals(self) -> dict[str, int]:
+        totals = {"workbooks": len(self.records), "ok": 0, "warning": 0, "failed": 0, "unchanged": 0}
+        for rec in self.records:
+            totals[rec.status] += 1
+        return totals
+
+    def _write_report(self, ignored: list[str], summary: dict | None, totals: dict[str, int]) -> None:
+        workbooks = []
+        for rec in self.records:
+            entry = {
+                "source": rec.shown,
+                "sha256": rec.sha256,
+                "status": rec.status,
+                "branch": rec.name,
+                "document": rec.document,
+                "counts": rec.counts,
+                "messages": [m.to_json() for m in rec.messages],
+            }
+            if self.o.pdf:
+                entry["pdf"] = f"{PDF}/{Path(rec.document).stem}.pdf" if rec.document and rec.pdf_fresh else None
+            workbooks.append(entry)
+        report = {
+            "tool_version": __version__,
+            "started_at": self.started_at,
+            "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "input_dir": str(self.o.input_dir),
+            "output_dir": str(self.o.output_dir),
+            "totals": totals,
+            "workbooks": workbooks,
+            "ignored": ignored,
+            "summary": summary,
+            "removed": sorted(self.removed),
+            "as_of": self.as_of.isoformat(),
+            "strict": self.o.strict,
+            "jobs": self.jobs,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+        if self.internal_errors:
+            report["internal_errors"] = self.internal_errors
+        text = json.dumps(report, ensure_ascii=False, indent=2)
+        atomic_write(self.out / REPORT_NAME, text.encode("utf-8", "backslashreplace"))
