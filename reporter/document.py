@@ -273,7 +273,9 @@ def style_elements(fonts: Fonts, ids: dict[str, str]) -> dict[str, str]:
             f'<w:rPr>{_rfonts(fonts.page_number, fonts.page_number)}<w:spacing w:val="0"/>'
             f'{_size(FOOTER_HALF_PT)}</w:rPr>'), based_on="normal", extra=hidden),
         "table_text": _style("table_text", ids, (
-            f'<w:pPr>{_SINGLE}{_NO_INDENT}<w:jc w:val="left"/></w:pPr>'
+            # a little air above and below: wrapped cell text must not touch the borders
+            '<w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="30" w:after="30" w:line="264" w:lineRule="auto"/>'
+            f'{_NO_INDENT}<w:jc w:val="left"/></w:pPr>'
             f'<w:rPr><w:spacing w:val="0"/>{_size(TABLE_HALF_PT)}</w:rPr>'), based_on="normal", extra=q),
         "figure": _style("figure", ids, (
             f'<w:pPr><w:keepNext/>{_SINGLE}{_NO_INDENT}<w:jc w:val="center"/></w:pPr>'), based_on="normal", extra=q),
