@@ -2,8 +2,8 @@
 
 :func:`build_summary` turns the :class:`~reporter.model.FileResult` of every
 current workbook (plus the roster, if any) into two files for the committee:
-汇总表.xlsx (XlsxWriter, every workbook text written with ``write_string``,
-so nothing becomes a formula) and 汇总报告.docx (the official format of
+汇总表.xlsx (:mod:`reporter.sheetxml`: every text an inline string, so
+nothing becomes a formula) and 汇总报告.docx (the official format of
 :mod:`reporter.document`, tables built as XML in one piece, a bar chart from
 :mod:`reporter.chart`).  Pure: no file system; the batch writes the bytes.
 
@@ -18,12 +18,13 @@ import io
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import TYPE_CHECKING
 
 from .config import Config
 from .model import Branch, BranchInfo, FileResult, Measure
+from .sheetxml import DATE_FORMAT, Properties, Style, Workbook
 from .text import chinese_date, clean, xml_safe
 
 if TYPE_CHECKING:
@@ -186,84 +187,41 @@ MESSAGE_COLUMNS: list[Column] = [
     ("说明", 80, "wrap"),
 ]
 
-_HEADER_FILL, _OVERDUE_FILL = "#D9E1F2", "#FFC7CE"
-CONSTANT_MEMORY_ROWS = 30_000  # item rows (≈ 2,000 seed-sized branches)
-
-
-class _Book:
-    """An XlsxWriter workbook with our handful of cell formats."""
-
-    def __init__(self, out: io.BytesIO, rows: int):
-        import xlsxwriter
-
-        # Small runs keep every cell in memory (fastest: ~33 MB per 1,000
-        # seed-sized branches); big ones write each row out to a temporary
-        # file as soon as the next starts (~40% slower, memory flat).
-        mode = "constant_memory" if rows > CONSTANT_MEMORY_ROWS else "in_memory"
-        self.wb = xlsxwriter.Workbook(out, {
-            mode: True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "default_date_format": "yyyy-mm-dd",
-        })
-        self._formats: dict[tuple[str, str], object] = {}
-
-    def fmt(self, kind: str, variant: str = ""):
-        key = (kind, variant)
-        if key not in self._formats:
-            props: dict = {"valign": "top"}
-            if kind == "header":
-                props = {"bold": True, "bg_color": _HEADER_FILL, "border": 1, "text_wrap": True,
-                         "valign": "vcenter", "align": "center"}
-            elif kind == "wrap":
-                props["text_wrap"] = True
-            elif kind == "date":
-                props["num_format"] = "yyyy-mm-dd"
-                props["align"] = "left"
-            if variant == "overdue":
-                props["bg_color"] = _OVERDUE_FILL
-            elif variant == "total":
-                props.update(bold=True, top=1)
-            self._formats[key] = self.wb.add_format(props)
-        return self._formats[key]
+_HEADER_FILL, _OVERDUE_FILL = "D9E1F2", "FFC7CE"
+_KIND_STYLES = {
+    "header": Style(bold=True, fill=_HEADER_FILL, border="all", wrap=True, halign="center", valign="center"),
+    "text": Style(valign="top"),
+    "int": Style(valign="top"),
+    "wrap": Style(wrap=True, valign="top"),
+    "date": Style(num_format=DATE_FORMAT, halign="left", valign="top"),
+}
 
 
 class _Sheet:
     """One sheet: header row (bold, filled, frozen, repeated on print), rows appended."""
 
-    def __init__(self, book: _Book, name: str, columns: Sequence[Column]):
-        self.book, self.kinds = book, [kind for _, _, kind in columns]
-        self.formats = {v: [book.fmt(k, v) for k in self.kinds] for v in ("", "overdue", "total")}
-        self.ws = ws = book.wb.add_worksheet(name)
-        for c, (label, width, kind) in enumerate(columns):
-            ws.set_column(c, c, width)
-            ws.write_string(0, c, label, book.fmt("header"))
-        ws.freeze_panes(1, 0)
-        ws.repeat_rows(0)
-        ws.set_paper(9)  # A4
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        self.last = 0
+    def __init__(self, book: Workbook, name: str, columns: Sequence[Column]):
+        self.ws = ws = book.add_sheet(name, [width for _, width, _ in columns])
+        base = [_KIND_STYLES[kind] for _, _, kind in columns]
+        self.styles = {
+            "": [book.style(st) for st in base],
+            "overdue": [book.style(replace(st, fill=_OVERDUE_FILL)) for st in base],
+            "total": [book.style(replace(st, bold=True, border="top")) for st in base],
+        }
+        ws.append([label for label, _, _ in columns], book.style(_KIND_STYLES["header"]))
+        ws.freeze_header()
+        ws.repeat_header()
+        ws.page_setup(paper=9, landscape=True, fit_width=True)  # A4 landscape, all columns on one page width
 
     def add(self, values: Sequence[object], variant: str = "") -> None:
-        ws, r, formats = self.ws, self.last + 1, self.formats[variant]
-        self.last = r
-        for c, v in enumerate(values):
-            fmt = formats[c]
-            if v is None or v == "":
-                if variant:
-                    ws.write_blank(r, c, None, fmt)
-            elif isinstance(v, str):
-                ws.write_string(r, c, xml_safe(v), fmt)  # never write(): "=…" must stay text
-            elif isinstance(v, date):
-                ws.write_datetime(r, c, datetime(v.year, v.month, v.day), fmt)
-            else:
-                ws.write_number(r, c, v, fmt)
+        """A row in the column styles of ``variant`` ("", "overdue", "total"):
+        str is always text (never a formula), dates are real dates, None and
+        "" hold no value (the cell keeps its style: overdue rows filled across)."""
+        self.ws.append(values, self.styles[variant])
 
     def filter(self) -> None:
         """Auto-filter over the header and the rows added so far."""
-        self.ws.autofilter(0, 0, max(self.last, 1), len(self.kinds) - 1)
+        self.ws.auto_filter()
 
 
 def _refs(numbers: tuple[int, ...]) -> str:
@@ -271,11 +229,8 @@ def _refs(numbers: tuple[int, ...]) -> str:
 
 
 def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config, as_of: date) -> bytes:
-    out = io.BytesIO()
-    book = _Book(out, sum(len(r.branch.problems) + len(r.branch.causes) + len(r.branch.measures)
-                          for r in facts.accepted))
-    book.wb.set_properties({"title": "专题组织生活会对照检查材料汇总表", "author": "reporter",
-                            "comments": f"逾期判断日期：{as_of.isoformat()}"})
+    book = Workbook(Properties(title="专题组织生活会对照检查材料汇总表", author="reporter",
+                               comments=f"逾期判断日期：{as_of.isoformat()}"))
 
     overview = _Sheet(book, "总览", OVERVIEW_COLUMNS)
     sums = Counter()
@@ -326,8 +281,7 @@ def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config
             messages.add([result.source, LEVELS.get(m.level, m.level), m.code, m.sheet, m.cell, m.message])
     messages.filter()
 
-    book.wb.close()
-    return out.getvalue()
+    return book.close()
 
 
 # ------------------------------------------------------------ 汇总报告.docx

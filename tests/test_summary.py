@@ -370,20 +370,24 @@ def test_long_overdue_list_is_cut_in_the_report_not_in_the_workbook():
     assert f"逾期措施{n}项，下表列出前{OVERDUE_LIST_LIMIT}项" in doc_text(report)
 
 
-def test_big_run_uses_constant_memory_and_stays_correct():
-    from reporter.summary import CONSTANT_MEMORY_ROWS
+def test_big_run_stays_correct():
+    """Rows are flushed in chunks: the rows of several chunks all arrive, in order."""
+    from reporter.sheetxml import CHUNK_ROWS
 
-    n = CONSTANT_MEMORY_ROWS + 1
+    n = 2 * CHUNK_ROWS + 1
     branch = make_branch("甲支部", [])
     branch = Branch(branch.info, tuple(Problem(FORMULA if i == n else f"问题{i}", "", i, i + 1, category="理论学习")
                                        for i in range(1, n + 1)), (), ())
     xlsx, _ = build_summary([ok("a.xlsx", branch)], CONFIG, AS_OF, None)
     with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
-        assert "xl/sharedStrings.xml" not in zf.namelist()  # constant_memory writes inline strings
+        assert "xl/sharedStrings.xml" not in zf.namelist()  # inline strings only
         sheets = {name: zf.read(name).decode() for name in zf.namelist() if name.startswith("xl/worksheets/sheet")}
     assert all("<f>" not in xml for xml in sheets.values())
-    problems = sheets["xl/worksheets/sheet2.xml"]  # 问题清单 (openpyxl needs seconds to read 30,000 rows)
+    problems = sheets["xl/worksheets/sheet2.xml"]  # 问题清单
     assert problems.count("<row ") == 1 + n
+    assert [int(r) for r in re.findall(r'<row r="(\d+)"', problems)] == list(range(1, n + 2))
     last = problems[problems.rindex("<row "):]
-    assert f't="inlineStr"><is><t>{FORMULA}</t></is>' in last
+    assert 't="inlineStr"><is><t xml:space="preserve">=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)</t></is>' in last
+    rows = sheet_rows(xlsx, "问题清单")
+    assert len(rows) == 1 + n and rows[-1][3] == FORMULA and rows[CHUNK_ROWS][3] == f"问题{CHUNK_ROWS}"
     assert sheet_rows(xlsx, "总览")[1][4] == n
