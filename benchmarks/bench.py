@@ -27,8 +27,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE / "work"
 PY = sys.executable
+WORK = HERE / "work"  # generated workbooks and outputs (git-ignored); --work moves it
 
 
 def measure(cmd: list[str]) -> dict:
@@ -115,7 +115,11 @@ def main() -> None:
     ap.add_argument("--series", help="comma-separated N values, e.g. 100,1000,10000")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive script (slow at large N)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
+    ap.add_argument("--work", type=Path, help="folder for generated workbooks and outputs")
     args = ap.parse_args()
+    global WORK
+    if args.work:
+        WORK = args.work
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     results = {}

@@ -17,7 +17,7 @@ def main(src: Path, dst: Path) -> None:
     dst.mkdir(parents=True, exist_ok=True)
     for path in sorted(src.rglob("*.xlsx")):
         sheets = pd.read_excel(path, sheet_name=None)
-        info = dict(zip(sheets["基本信息"].iloc[:, 0], sheets["基本信息"].iloc[:, 1]))
+        info = {str(k).rstrip("*"): v for k, v in zip(sheets["基本信息"].iloc[:, 0], sheets["基本信息"].iloc[:, 1])}
         doc = Document()
         doc.add_heading(str(info.get("材料标题") or info["支部名称"]), 0)
         doc.add_paragraph(str(info.get("导语") or ""))
