@@ -43,7 +43,8 @@ from typing import Iterator
 from . import __version__
 from . import model
 from .config import Config
-from .discover import discover
+from .discover import discover, name_findings
+from .discover import shown as _shown
 from .errors import ReporterError, UsageError
 from .fsutil import (
     OutputLock,
@@ -108,10 +109,6 @@ def worker_died() -> Message:
         "处理时工作进程意外退出（可能是内存不足或被系统终止），此工作簿未能处理，其他工作簿不受影响。"
         "请检查文件是否过大或已损坏；如反复出现，请把该文件发给维护人员。",
     )
-
-
-def undecodable_name(shown: str) -> Message:
-    return warning("W405", f"文件名不是 UTF-8 编码（显示为“{shown}”），请把文件改用正常的中文或英文名称后重新提交。")
 
 
 def changed_after_read() -> Message:
@@ -252,10 +249,6 @@ class _Record:
     def fail(self, *messages: Message) -> None:
         self.status = "failed"
         self.extra.extend(messages)
-
-
-def _shown(rel: str) -> str:
-    return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
 def _stat_key(path: Path) -> tuple[int, int] | None:
@@ -420,8 +413,7 @@ class _Build:
     # -- reading in the parent -------------------------------------------------
     def _read(self, rec: _Record) -> bytes | None:
         """The workbook's bytes to process, or None when decided here (unchanged / failed)."""
-        if rec.shown != rec.source:
-            rec.extra.append(undecodable_name(rec.shown))
+        rec.extra.extend(name_findings(rec.source))
         path = self.input_root / rec.source
         limit = int(self.config.limits.max_file_mb * 1024 * 1024)
         # Anything unusual (vanished, no permission, a symlink pointing outside

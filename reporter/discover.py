@@ -3,10 +3,34 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .model import Message, warning
 from .schema import CONVERT_SUFFIXES, WORKBOOK_SUFFIXES
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(rel: str) -> str:
+    """A relative path as safe text for reports and logs.
+
+    Bytes that are not UTF-8 (names from another system's encoding) and
+    control characters (which could forge a log line or colour a terminal)
+    become ``\\xNN`` escapes.
+    """
+    text = os.fsencode(rel).decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def name_findings(rel: str) -> tuple[Message, ...]:
+    """W405 for a file name that cannot be shown as it is."""
+    text = shown(rel)
+    if text == rel:
+        return ()
+    return (warning("W405", f"文件名含有无法正常显示的字符或不是 UTF-8 编码（显示为“{text}”），"
+                            "请把文件改用正常的中文或英文名称后重新提交。"),)
 
 
 @dataclass(slots=True)

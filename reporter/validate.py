@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config
-from .discover import discover
+from .discover import discover, name_findings, shown
 from .errors import UsageError
 from .model import FileResult, error, status_of
 from .workbook import read_path
@@ -40,14 +40,15 @@ def validate_dir(input_dir: Path, config: Config, strict: bool = False) -> Valid
         raise UsageError(f"找不到输入文件夹：{input_dir}（请确认路径，或先用 reporter template 生成模板）。")
     found = discover(input_dir)
     root = input_dir.resolve()
-    validation = Validation(str(input_dir), ignored=list(found.ignored))
+    validation = Validation(str(input_dir), ignored=[shown(rel) for rel in found.ignored])
     for source in found.workbooks:
         read = read_path(root / source, config, root)
-        status = "failed" if read.failed else status_of(read.messages, strict)
-        validation.results.append(FileResult(source, status, read.messages, read.branch))
+        messages = (*name_findings(source), *read.messages)
+        status = "failed" if read.failed else status_of(messages, strict)
+        validation.results.append(FileResult(shown(source), status, messages, read.branch))
     for folder in getattr(found, "unreadable", ()):  # folders that could not be listed
         message = error("E125", "无法读取这个文件夹（没有权限或已被移走），其中的工作簿未检查；请让管理员开放读取权限。")
-        validation.results.append(FileResult(folder, "failed", (message,)))
+        validation.results.append(FileResult(shown(folder), "failed", (message,)))
     return validation
 
 

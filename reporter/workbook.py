@@ -50,6 +50,7 @@ W313    基本信息 item not recognised, ignored
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -269,7 +270,7 @@ def _attr(element, local: str) -> str | None:
 
 
 def _version_of(text: str | None) -> int | None:
-    m = re.search(r"\d+", text or "")
+    m = re.search(r"\d{1,9}", text or "")  # bounded: int() refuses >4300 digits
     return int(m.group()) if m else None
 
 
@@ -634,7 +635,8 @@ def parse_refs(value: object) -> tuple[tuple[int, ...], list[str]]:
         if not token:
             continue
         parts = re.split(r"[-~～至到—–]", token)
-        ints = [int(p) if p.isdigit() else _CN_SMALL.get(p) for p in parts]
+        # isdecimal, not isdigit: int() refuses ① and ²; and a bounded length (int() refuses >4300 digits)
+        ints = [int(p) if p.isdecimal() and len(p) <= 9 else _CN_SMALL.get(p) for p in parts]
         if len(parts) == 1 and ints[0]:
             numbers.append(ints[0])
         elif len(parts) == 2 and all(ints) and ints[0] <= ints[1] and ints[1] - ints[0] < 100:
@@ -797,7 +799,10 @@ def read_path(path: Path, config: Config, root: Path | None = None) -> ReadResul
     path = Path(path)
     try:
         if root is not None:
-            resolved = path.resolve()
+            try:
+                resolved = path.resolve()
+            except RuntimeError:  # Python < 3.13 reports a symlink loop this way
+                return ReadResult(None, (_symlink_loop(),))
             base = Path(root).resolve()
             if not resolved.is_relative_to(base):
                 return ReadResult(None, (error("E123", "这是一个指向输入文件夹以外的快捷方式（符号链接），出于安全原因不读取；"
@@ -810,11 +815,20 @@ def read_path(path: Path, config: Config, root: Path | None = None) -> ReadResul
                                                    f"{config.limits.max_file_mb:g} MB；请删除工作簿中的图片、多余工作表后重新提交。"),))
         data = path.read_bytes()
     except FileNotFoundError:
+        if path.is_symlink():
+            return ReadResult(None, (error("E121", "这是一个快捷方式（符号链接），但它指向的文件不存在；"
+                                                  "请把工作簿本身放入文件夹。"),))
         return ReadResult(None, (error("E121", "读取时找不到该文件（可能在运行期间被移动或删除）。"),))
     except PermissionError:
         return ReadResult(None, (error("E120", "没有读取该文件的权限；请让管理员开放读取权限后重试。"),))
     except IsADirectoryError:
         return ReadResult(None, (error("E122", "这是一个文件夹，不是工作簿。"),))
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return ReadResult(None, (_symlink_loop(),))
         return ReadResult(None, (error("E124", f"读取文件时出错（{exc.strerror or type(exc).__name__}）。"),))
     return read_workbook(data, path.name, config)
+
+
+def _symlink_loop() -> Message:
+    return error("E122", "这是一个循环指向自身的快捷方式（符号链接），不是工作簿，无法读取；请把工作簿本身放入文件夹。")

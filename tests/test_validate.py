@@ -122,3 +122,26 @@ def test_rich_table_on_a_terminal(folder):
     text = stream.getvalue()
     assert "未通过" in text and "E109" in text and "存在的问题!B2" in text
     assert "共 11 个工作簿" in text
+
+
+def test_odd_file_names_are_shown_escaped_with_a_warning(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "good.xlsx").write_bytes(standard_bytes())
+    gbk = "党支部".encode("gbk") + b".xlsx"
+    with open(os.path.join(os.fsencode(tmp_path), gbk), "wb") as f:
+        f.write(standard_bytes(info={"支部名称": "另一个党支部"}))
+    (tmp_path / "a\x1b[31mb.xlsx").write_bytes(standard_bytes(info={"支部名称": "第三党支部"}))
+    proc = subprocess.run([sys.executable, "-m", "reporter", "validate", str(tmp_path), "--json"],
+                          capture_output=True)
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout.decode("utf-8"))  # valid UTF-8 whatever the names
+    by_source = {r["source"]: r for r in data["workbooks"]}
+    odd = [s for s in by_source if s != "good.xlsx"]
+    assert len(odd) == 2 and all("\\x" in s and "\x1b" not in s for s in odd)
+    for source in odd:
+        assert [m["code"] for m in by_source[source]["messages"]] == ["W405"]
+    plain = subprocess.run([sys.executable, "-m", "reporter", "validate", str(tmp_path)], capture_output=True)
+    assert b"\x1b" not in plain.stdout
