@@ -16,7 +16,8 @@ Three layers, kept apart:
 
 :func:`new_official_document` gives the same format as a python-docx
 ``Document`` (for the summary report), with :func:`add_title`,
-:func:`add_heading`, :func:`add_paragraph`, :func:`add_picture`.
+:func:`add_heading`, :func:`add_paragraph`, :func:`add_picture` and
+:func:`add_table`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -86,8 +88,6 @@ STYLES: dict[str, tuple[str, str, str]] = {
     "no_list": ("numbering", "No List", "NoList"),
 }
 LEAD_IN_STYLE = STYLES["lead_in"][1]
-TABLE_STYLE = STYLES["table_grid"][1]
-TABLE_TEXT_STYLE = STYLES["table_text"][1]
 
 # Font-table hints: the font Word/WPS may substitute when the named one is missing.
 _ALT_NAMES = {"仿宋_GB2312": "仿宋", "楷体_GB2312": "楷体", "方正小标宋简体": "方正小标宋_GBK"}
@@ -720,7 +720,7 @@ def new_official_document(config: Config, *, title: str = "", author: str = "") 
 def _ids(doc: Document) -> dict[str, str]:
     """Logical style → styleId in this document (found by the style's name)."""
     ids = {}
-    for key in ("title", "heading1", "heading2", "lead_in", "signature", "figure"):
+    for key in ("title", "heading1", "heading2", "lead_in", "signature", "figure", "table_grid", "table_text"):
         try:
             ids[key] = doc.styles[STYLES[key][1]].style_id
         except KeyError:
@@ -734,13 +734,18 @@ def _append(doc: Document, xml: str) -> Paragraph:
 
     p = parse_xml(xml.replace("<w:p>", f"<w:p {_NS}>", 1) if xml.startswith("<w:p>") else
                   xml.replace("<w:p/>", f"<w:p {_NS}/>", 1))
+    _insert(doc, p)
+    return Paragraph(p, doc._body)
+
+
+def _insert(doc: Document, element: etree._Element) -> None:
+    """Add a block element at the end of the body (before its section properties)."""
     body = doc.element.body
     sect = body.find(_w("sectPr"))
     if sect is not None:
-        sect.addprevious(p)
+        sect.addprevious(element)
     else:
-        body.append(p)
-    return Paragraph(p, doc._body)
+        body.append(element)
 
 
 def add_title(doc: Document, text: str) -> Paragraph:
@@ -772,22 +777,51 @@ def add_picture(doc: Document, image, width=None) -> Paragraph:
     return para
 
 
-def add_table(doc: Document, rows: list[list[str]], header: bool = True) -> Table:
-    """A "Table Grid" table of text cells in the "Table Text" style (no indent,
-    single spacing); the first row repeats on each page when ``header``."""
-    from docx.oxml import OxmlElement
+def add_table(doc: Document, rows: Iterable[Sequence[object]], header: bool = True, *,
+              weights: Sequence[float] | None = None, center: Sequence[bool] = ()) -> Table:
+    """A "Table Grid" table across the text block: text cells in the "Table
+    Text" style (no indent, single spacing), rows that do not split; when
+    ``header``, the first row is bold, centred and repeated on each page.
+    ``weights``: relative column widths, one per column (default: equal, as
+    many columns as the longest row); ``center``: which columns are centred.
 
-    ncols = max((len(r) for r in rows), default=1)
-    table = doc.add_table(rows=len(rows), cols=ncols)
-    table.style = doc.styles[TABLE_STYLE]
-    text_style = doc.styles[TABLE_TEXT_STYLE]
-    for r, values in enumerate(rows):
-        cells = table.rows[r].cells
-        for c in range(ncols):
-            para = cells[c].paragraphs[0]
-            para.style = text_style
-            para.add_run(_WS.sub(" ", xml_safe(str(values[c]))) if c < len(values) else "")
-    if header and rows:
-        tr_pr = table.rows[0]._tr.get_or_add_trPr()
-        tr_pr.append(OxmlElement("w:tblHeader"))
-    return table
+    Built as one XML string and parsed once (python-docx's cell API is
+    quadratic in the number of rows).  Every value is str()-ed, made
+    XML-safe and escaped: it can only ever be text.
+    """
+    from docx.oxml import parse_xml
+    from docx.table import Table
+
+    if weights is None:
+        rows = list(rows)
+        weights = [1] * max((len(r) for r in rows), default=1)
+    total = sum(weights)
+    widths = [round((PAGE_W - MARGIN_LEFT - MARGIN_RIGHT) * w / total) for w in weights]
+    centred = list(center) + [False] * (len(widths) - len(center))
+    ids = _ids(doc)
+
+    def opening(width: int, centre: bool, bold: bool) -> str:  # a cell's markup before its text
+        jc = '<w:jc w:val="center"/>' if centre or bold else ""
+        rpr = "<w:rPr><w:b/><w:bCs/></w:rPr>" if bold else ""
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr>'
+                f'<w:pStyle w:val="{ids["table_text"]}"/>{jc}</w:pPr><w:r>{rpr}<w:t xml:space="preserve">')
+
+    openings = {bold: [opening(w, c, bold) for w, c in zip(widths, centred)] for bold in (False, True)}
+    parts = [f'<w:tbl {_NS}><w:tblPr><w:tblStyle w:val="{ids["table_grid"]}"/>'
+             f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'
+             '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
+             ' w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+             *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"]
+    first = header
+    for values in rows:
+        parts.append("<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if first else
+                     "<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        for c, before in enumerate(openings[first]):
+            value = values[c] if c < len(values) else None
+            parts += [before, "" if value is None else _esc(str(value)), "</w:t></w:r></w:p></w:tc>"]
+        parts.append("</w:tr>")
+        first = False
+    parts.append("</w:tbl>")
+    tbl = parse_xml("".join(parts))
+    _insert(doc, tbl)
+    return Table(tbl, doc._body)

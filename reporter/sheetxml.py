@@ -6,8 +6,9 @@ landscape print set-up fitted to the page width with the header row repeated.
 Nothing else (no formulas, shared strings, merged cells, charts, theme part).
 
 Why not XlsxWriter: building every cell through its object layer took
-~1.1 s for 1,000 seed-sized branches; this takes ~0.24 s (a cached
-``str.format`` template per row shape, text escaped only when it needs it).  The parts follow ECMA-376 Part 1 (element order in ``worksheet`` and
+~1.1 s for 1,000 seed-sized branches; this takes ~0.25 s (a cached
+``str.format`` template per row shape, text escaped only when it needs it).
+The parts follow ECMA-376 Part 1 (element order in ``worksheet`` and
 ``styleSheet`` as the schema's sequences require; Excel offers to "repair" a
 file otherwise) and are modelled on what Excel and XlsxWriter write.
 
@@ -15,43 +16,43 @@ Text is always an inline string (``t="inlineStr"``): never a formula,
 whatever it begins with.  Characters XML cannot hold are removed, and a
 literal ``_xHHHH_`` is escaped so that Excel does not decode it.
 
-Usage::
+Usage (sheets are named up front and written one after another)::
 
-    book = Workbook(Properties(title="…"))
+    book = Workbook(["总览"], Properties(title="…"))
     header = book.style(Style(bold=True, fill="D9E1F2", border="all", wrap=True))
-    sheet = book.add_sheet("总览", widths=[26, 12])
-    sheet.append(["支部名称", "会议日期"], header)
-    sheet.freeze_header()
-    sheet.append(["第一党支部", date(2024, 1, 5)], [0, book.style(Style(num_format="yyyy-mm-dd"))])
-    sheet.auto_filter()
+    with book.add_sheet("总览", widths=[26, 12], freeze_rows=1) as sheet:
+        sheet.append(["支部名称", "会议日期"], header)
+        sheet.append(["第一党支部", date(2024, 1, 5)], [0, book.style(Style(num_format="yyyy-mm-dd"))])
+        sheet.auto_filter()
     data = book.close()
 
-Streaming: a row becomes XML when it is appended; every :data:`CHUNK_ROWS`
-rows the sheet's pending strings are joined and fed to the sheet's own
-deflate stream, so memory holds compressed sheets, not XML.  The part before
-``sheetData`` (its ``dimension`` is known only at the end) and the part after
-it are deflated separately at :meth:`Workbook.close` and the three raw deflate
-streams concatenated (the first two end on a sync flush, which makes that
-valid), their CRC-32s combined.  A minimal zip writer then puts the parts in
-the usual order, ``[Content_Types].xml`` first, as file-type sniffers expect.
+Streaming, in one pass: the package is a :class:`zipfile.ZipFile` in memory,
+``[Content_Types].xml`` its first entry (as file-type sniffers expect: that
+is why the sheet names are declared when the workbook is created).  A sheet's
+XML goes straight into its zip entry: the head (everything before
+``sheetData``: no ``dimension``, which is optional) when the sheet is added,
+rows in chunks of :data:`CHUNK_ROWS`, the tail (auto-filter, print set-up)
+when its ``with`` block ends (at the latest when the next sheet is added or
+the workbook closed).  Memory holds the compressed file, not XML.
+``workbook.xml`` (defined names) and ``styles.xml`` are written last.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import re
-import struct
-import zlib
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 from .text import xml_safe
 
-__all__ = ["DATE_FORMAT", "MAX_TEXT", "Properties", "Sheet", "Style", "Workbook", "column_letter", "crc32_combine"]
+__all__ = ["DATE_FORMAT", "MAX_TEXT", "Properties", "Sheet", "Style", "Workbook", "column_letter"]
 
 DATE_FORMAT = "yyyy-mm-dd"
-CHUNK_ROWS = 1000  # rows joined and compressed at a time
+CHUNK_ROWS = 250  # rows joined and written at a time (1000 seed-sized rows: ~5 MB more peak memory)
 COMPRESS_LEVEL = 3  # zlib: a third of level 6's time for 15 % more bytes (1: 30 % more)
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -183,7 +184,8 @@ _BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2}  # others get ids from 164 
 
 
 class _Styles:
-    """Registered :class:`Style` s → cellXfs indexes (0 is the default)."""
+    """Registered :class:`Style` s → cellXfs indexes (0 is the default), and
+    the row templates that use them."""
 
     def __init__(self, font: str, size: float):
         self.font, self.size = font, size
@@ -191,6 +193,7 @@ class _Styles:
         self.index: dict[Style, int] = {Style(): 0}
         self.date_variant: dict[int, int] = {}
         self.dated: set[int] = set()  # xf indexes whose format is a date format
+        self.rows: dict[tuple, tuple[str, list | None]] = {}  # row templates, see Sheet.append
 
     def add(self, style: Style) -> int:
         if style.border not in _BORDERS:
@@ -214,6 +217,41 @@ class _Styles:
         if xf not in self.date_variant:
             self.date_variant[xf] = self.add(replace(self.xfs[xf], num_format=DATE_FORMAT))
         return self.date_variant[xf]
+
+    def row_template(self, values: Sequence[object], styles: tuple[int, ...]) -> tuple[str, list | None]:
+        """A row's markup with ``{0}`` for the row number and ``{i+1}`` for
+        value i, and the converter each value needs first (None: as is)."""
+        parts, converters = ['<row r="{0}">'], []
+        for c, (v, s) in enumerate(zip(values, styles)):
+            if not 0 <= s < len(self.xfs):
+                raise ValueError(f"{s} is not a style of this workbook (see Workbook.style)")
+            ref = f'<c r="{column_letter(c)}{{0}}"'
+            sa = f' s="{s}"' if s else ""
+            arg = f"{{{c + 1}}}"
+            convert = None
+            if v is None:
+                if s:
+                    parts.append(f"{ref}{sa}/>")
+            elif isinstance(v, str):
+                parts.append(f'{ref}{sa} t="inlineStr"><is><t xml:space="preserve">{arg}</t></is></c>')
+                convert = _text
+            elif isinstance(v, bool):
+                parts.append(f'{ref}{sa} t="b"><v>{arg}</v></c>')
+                convert = int
+            elif isinstance(v, int):
+                parts.append(f"{ref}{sa}><v>{arg}</v></c>")
+                convert = None if type(v) is int else int
+            elif isinstance(v, float):
+                parts.append(f"{ref}{sa}><v>{arg}</v></c>")
+                convert = _number
+            elif isinstance(v, date):
+                parts.append(f"{ref}{arg}")  # the converter writes the rest of the cell
+                convert = _date_cell(self.for_date(s))
+            else:
+                raise TypeError(f"cannot write a {type(v).__name__} to a worksheet")
+            converters.append(convert)
+        parts.append("</row>")
+        return "".join(parts), converters if any(converters) else None
 
     def xml(self) -> str:
         formats: dict[str, int] = {}
@@ -272,21 +310,29 @@ class _Styles:
 # ------------------------------------------------------------------ sheets
 
 class Sheet:
-    """One worksheet; create with :meth:`Workbook.add_sheet`, fill with :meth:`append`."""
+    """One worksheet, written as it is filled; create with :meth:`Workbook.add_sheet`,
+    as a context manager (``with book.add_sheet(…) as sheet:``): leaving the block
+    finishes the sheet, so that an error cannot leave its zip entry open."""
 
-    def __init__(self, book: Workbook, index: int, name: str, widths: Sequence[float | None]):
-        self.book, self.index, self.name = book, index, name
-        self.widths = list(widths)
+    def __init__(self, styles: _Styles, index: int, name: str, out: io.BufferedIOBase, widths: Sequence[float | None],
+                 freeze_rows: int, print_title_rows: int, paper: int, landscape: bool, fit_width: bool):
+        self.index, self.name = index, name
+        self._styles = styles  # (not the workbook: no reference cycle, so an abandoned one is freed at once)
+        self.print_title_rows = print_title_rows
         self.rows = 0  # rows appended so far (row numbers are 1-based)
-        self.columns = len(self.widths)  # widest row so far
-        self.frozen_rows = 0
-        self.print_title_rows = 0
+        self.columns = len(widths)  # widest row so far
         self.filter_ref: str | None = None
-        self.landscape, self.paper, self.fit_width = False, 9, False
-        self._pending: list[str] = []  # row XML not yet compressed
-        self._body = _Deflate()  # sheetData's rows, compressed
+        self._setup = (f'paperSize="{paper}"' + (' fitToWidth="1" fitToHeight="0"' if fit_width else "")
+                       + f' orientation="{"landscape" if landscape else "portrait"}"')
+        self._out: io.BufferedIOBase | None = out  # the sheet's zip entry; None once finished
+        self._pending: list[str] = [_sheet_head(index, widths, freeze_rows, fit_width)]  # XML not yet written
 
-    # -- content
+    def __enter__(self) -> Sheet:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._finish()
+
     def append(self, values: Sequence[object], styles: int | Sequence[int] = 0) -> int:
         """Add one row; return its number.  ``styles``: one cellXfs index
         (from :meth:`Workbook.style`) for every cell, or one per cell.
@@ -296,8 +342,8 @@ class Sheet:
         days before 1900-03-01, which Excel numbers wrongly, are written as
         text); None or "" → no value (a styled empty cell when the style is not 0).
         """
-        if self._body.finished:
-            raise ValueError("the workbook is closed")
+        if self._out is None:
+            raise ValueError("the worksheet is closed (a later one was added, or the workbook closed)")
         r = self.rows + 1
         if r > _MAX_ROWS or len(values) > _MAX_COLS:
             raise ValueError("beyond the size of an Excel worksheet")
@@ -309,9 +355,9 @@ class Sheet:
         # One str.format template per (styles, value types): the markup of a
         # row is built once, and each row only converts its values.
         key = (styles, tuple(map(type, values)))
-        entry = self.book._rows.get(key)
+        entry = self._styles.rows.get(key)
         if entry is None:
-            entry = self.book._rows[key] = self.book._row_template(values, styles)
+            entry = self._styles.rows[key] = self._styles.row_template(values, styles)
         template, converters = entry
         if converters:
             values = [v if c is None else c(v) for c, v in zip(converters, values)]
@@ -323,67 +369,49 @@ class Sheet:
             self._flush()
         return r
 
-    def _flush(self) -> None:
-        if self._pending:
-            self._body.add("".join(self._pending).encode())
-            self._pending.clear()
-
-    # -- layout
-    def freeze_header(self, rows: int = 1) -> None:
-        """Keep the first ``rows`` rows in view when scrolling."""
-        self.frozen_rows = rows
-
-    def repeat_header(self, rows: int = 1) -> None:
-        """Print the first ``rows`` rows on every page (``_xlnm.Print_Titles``)."""
-        self.print_title_rows = rows
-
-    def page_setup(self, paper: int = 9, landscape: bool = True, fit_width: bool = True) -> None:
-        """Paper size code (9 = A4), orientation, and fitting all columns on one page width."""
-        self.paper, self.landscape, self.fit_width = paper, landscape, fit_width
-
     def auto_filter(self) -> None:
         """Filter buttons on row 1 over the rows appended so far (at least one data row).
         Rows appended later (a totals row) stay out of sorting and filtering."""
         last_col = column_letter(max(self.columns, 1) - 1)
         self.filter_ref = f"A1:{last_col}{max(self.rows, 2)}"
 
-    # -- output
-    def _head(self) -> str:
-        last = f"{column_letter(self.columns - 1)}{self.rows}" if self.rows and self.columns else ""
-        parts = [_XML_DECL, f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">']
-        if self.fit_width:
-            parts.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
-        parts.append(f'<dimension ref="{"A1:" + last if last and last != "A1" else "A1"}"/>')
-        selected = ' tabSelected="1"' if self.index == 0 else ""
-        parts.append(f'<sheetViews><sheetView{selected} workbookViewId="0">')
-        if self.frozen_rows:
-            top = f"A{self.frozen_rows + 1}"
-            parts.append(f'<pane ySplit="{self.frozen_rows}" topLeftCell="{top}" activePane="bottomLeft" state="frozen"/>'
-                         f'<selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/>')
-        parts.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
-        cols = [f'<col min="{i}" max="{i}" width="{_stored_width(w)}" customWidth="1"/>'
-                for i, w in enumerate(self.widths, 1) if w is not None]
-        if cols:
-            parts += ["<cols>", *cols, "</cols>"]
-        parts.append("<sheetData>")
-        return "".join(parts)
+    def _flush(self) -> None:
+        if self._pending:
+            self._out.write("".join(self._pending).encode())
+            self._pending.clear()
 
-    def _tail(self) -> str:
-        parts = ["</sheetData>"]
+    def _finish(self) -> None:
+        """Write the rest of the sheet and close its zip entry (no more rows)."""
+        if self._out is None:
+            return
+        self._pending.append("</sheetData>")
         if self.filter_ref:
-            parts.append(f'<autoFilter ref="{self.filter_ref}"/>')
-        parts.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
-        setup = f'paperSize="{self.paper}"'
-        if self.fit_width:
-            setup += ' fitToWidth="1" fitToHeight="0"'
-        setup += f' orientation="{"landscape" if self.landscape else "portrait"}"'
-        parts.append(f"<pageSetup {setup}/></worksheet>")
-        return "".join(parts)
-
-    def _part(self) -> _Deflate:
-        """The whole sheet XML as one deflate stream (the sheet is finished)."""
+            self._pending.append(f'<autoFilter ref="{self.filter_ref}"/>')
+        self._pending.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                             f"<pageSetup {self._setup}/></worksheet>")
         self._flush()
-        return _Deflate.join(_Deflate(self._head().encode()), self._body, _Deflate(self._tail().encode()))
+        self._out.close()
+        self._out = None
+
+
+def _sheet_head(index: int, widths: Sequence[float | None], freeze_rows: int, fit_width: bool) -> str:
+    """A worksheet's XML up to and including ``<sheetData>``."""
+    parts = [_XML_DECL, f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">']
+    if fit_width:
+        parts.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+    selected = ' tabSelected="1"' if index == 0 else ""
+    parts.append(f'<sheetViews><sheetView{selected} workbookViewId="0">')
+    if freeze_rows:
+        top = f"A{freeze_rows + 1}"
+        parts.append(f'<pane ySplit="{freeze_rows}" topLeftCell="{top}" activePane="bottomLeft" state="frozen"/>'
+                     f'<selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/>')
+    parts.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
+    cols = [f'<col min="{i}" max="{i}" width="{_stored_width(w)}" customWidth="1"/>'
+            for i, w in enumerate(widths, 1) if w is not None]
+    if cols:
+        parts += ["<cols>", *cols, "</cols>"]
+    parts.append("<sheetData>")
+    return "".join(parts)
 
 
 # ------------------------------------------------------------------ the workbook
@@ -400,82 +428,80 @@ class Properties:
 
 
 class Workbook:
-    """An .xlsx package built in memory; :meth:`close` returns its bytes."""
+    """An .xlsx package written in one pass into memory; :meth:`close` returns its bytes.
 
-    def __init__(self, properties: Properties | None = None, font: str = "Calibri", font_size: float = 11):
+    ``sheet_names``: every worksheet, in order; each is then started with
+    :meth:`add_sheet` (which finishes the one before)."""
+
+    def __init__(self, sheet_names: Sequence[str], properties: Properties | None = None, font: str = "Calibri",
+                 font_size: float = 11):
+        taken: set[str] = set()
+        for name in sheet_names:
+            _check_sheet_name(name, taken)
+            taken.add(name.casefold())
+        if not taken:
+            raise ValueError("a workbook needs at least one worksheet")
+        self.names = list(sheet_names)
         self.properties = properties or Properties()
-        self.sheets: list[Sheet] = []
+        self.sheets: list[Sheet] = []  # added so far
         self._styles = _Styles(font, font_size)
-        self._names: set[str] = set()
-        self._rows: dict[tuple, tuple[str, list | None]] = {}  # row templates, see Sheet.append
+        self._buffer = io.BytesIO()
+        self._zip: zipfile.ZipFile | None = zipfile.ZipFile(self._buffer, "w", zipfile.ZIP_DEFLATED,
+                                                            compresslevel=COMPRESS_LEVEL)
+        self._put("[Content_Types].xml", self._content_types())
+        self._put("_rels/.rels", _rels([("officeDocument", "xl/workbook.xml", _REL_NS),
+                                        ("metadata/core-properties", "docProps/core.xml", _PKG_REL_NS),
+                                        ("extended-properties", "docProps/app.xml", _REL_NS)]))
+        self._put("docProps/app.xml", self._app())
+        self._put("docProps/core.xml", self._core())
+        self._put("xl/_rels/workbook.xml.rels", _rels([("worksheet", f"worksheets/sheet{i}.xml", _REL_NS)
+                                                       for i in range(1, len(self.names) + 1)]
+                                                      + [("styles", "styles.xml", _REL_NS)]))
 
     def style(self, style: Style) -> int:
         """The cellXfs index of ``style`` (registered on first use; 0 = default)."""
         return self._styles.add(style)
 
-    def _row_template(self, values: Sequence[object], styles: tuple[int, ...]) -> tuple[str, list | None]:
-        """A row's markup with ``{0}`` for the row number and ``{i+1}`` for
-        value i, and the converter each value needs first (None: as is)."""
-        parts, converters = ['<row r="{0}">'], []
-        for c, (v, s) in enumerate(zip(values, styles)):
-            if not 0 <= s < len(self._styles.xfs):
-                raise ValueError(f"{s} is not a style of this workbook (see Workbook.style)")
-            ref = f'<c r="{column_letter(c)}{{0}}"'
-            sa = f' s="{s}"' if s else ""
-            arg = f"{{{c + 1}}}"
-            convert = None
-            if v is None:
-                if s:
-                    parts.append(f"{ref}{sa}/>")
-            elif isinstance(v, str):
-                parts.append(f'{ref}{sa} t="inlineStr"><is><t xml:space="preserve">{arg}</t></is></c>')
-                convert = _text
-            elif isinstance(v, bool):
-                parts.append(f'{ref}{sa} t="b"><v>{arg}</v></c>')
-                convert = int
-            elif isinstance(v, int):
-                parts.append(f"{ref}{sa}><v>{arg}</v></c>")
-                convert = None if type(v) is int else int
-            elif isinstance(v, float):
-                parts.append(f"{ref}{sa}><v>{arg}</v></c>")
-                convert = _number
-            elif isinstance(v, date):
-                parts.append(f"{ref}{arg}")  # the converter writes the rest of the cell
-                convert = _date_cell(self._styles.for_date(s))
-            else:
-                raise TypeError(f"cannot write a {type(v).__name__} to a worksheet")
-            converters.append(convert)
-        parts.append("</row>")
-        return "".join(parts), converters if any(converters) else None
+    def add_sheet(self, name: str, widths: Sequence[float | None] = (), *, freeze_rows: int = 0,
+                  print_title_rows: int = 0, paper: int = 9, landscape: bool = False,
+                  fit_width: bool = False) -> Sheet:
+        """Start the next declared worksheet; the previous one is finished (no more rows).
 
-    def add_sheet(self, name: str, widths: Sequence[float | None] = ()) -> Sheet:
-        """A new worksheet; ``widths`` in characters per column (None: default)."""
-        _check_sheet_name(name, self._names)
-        self._names.add(name.casefold())
-        sheet = Sheet(self, len(self.sheets), name, widths)
+        ``widths``: characters per column (None: default); ``freeze_rows``:
+        top rows kept in view when scrolling; ``print_title_rows``: top rows
+        printed on every page; ``paper``: paper size code (9 = A4);
+        ``fit_width``: print all columns on one page width.
+        """
+        if self._zip is None:
+            raise ValueError("the workbook is closed")
+        i = len(self.sheets)
+        expected = self.names[i] if i < len(self.names) else None
+        if name != expected:
+            raise ValueError(f"worksheets are added in the declared order: expected {expected!r}, not {name!r}")
+        if self.sheets:
+            self.sheets[-1]._finish()
+        out = self._zip.open(f"xl/worksheets/sheet{i + 1}.xml", "w")
+        sheet = Sheet(self._styles, i, name, out, widths, freeze_rows, print_title_rows, paper, landscape, fit_width)
         self.sheets.append(sheet)
         return sheet
 
     def close(self) -> bytes:
-        """The .xlsx file's bytes."""
-        if not self.sheets:
-            raise ValueError("a workbook needs at least one worksheet")
-        n = len(self.sheets)
-        parts = [
-            ("[Content_Types].xml", self._content_types()),
-            ("_rels/.rels", _rels([("officeDocument", "xl/workbook.xml", _REL_NS),
-                                   ("metadata/core-properties", "docProps/core.xml", _PKG_REL_NS),
-                                   ("extended-properties", "docProps/app.xml", _REL_NS)])),
-            ("docProps/app.xml", self._app()),
-            ("docProps/core.xml", self._core()),
-            ("xl/workbook.xml", self._workbook()),
-            ("xl/_rels/workbook.xml.rels", _rels([("worksheet", f"worksheets/sheet{i}.xml", _REL_NS)
-                                                  for i in range(1, n + 1)] + [("styles", "styles.xml", _REL_NS)])),
-            ("xl/styles.xml", self._styles.xml()),
-        ]
-        entries = [(path, _Deflate(xml.encode(), final=True)) for path, xml in parts]
-        entries += [(f"xl/worksheets/sheet{i}.xml", sheet._part()) for i, sheet in enumerate(self.sheets, 1)]
-        return _zip(entries)
+        """Finish the last worksheet and the package; the .xlsx file's bytes."""
+        if self._zip is None:
+            raise ValueError("the workbook is closed")
+        if len(self.sheets) < len(self.names):
+            raise ValueError(f"declared worksheets not added: {self.names[len(self.sheets):]}")
+        self.sheets[-1]._finish()
+        self._put("xl/workbook.xml", self._workbook())
+        self._put("xl/styles.xml", self._styles.xml())
+        self._zip.close()
+        self._zip = None
+        return self._buffer.getvalue()
+
+    def _put(self, name: str, xml: str) -> None:
+        # open(name) dates the entry 1980-01-01 (writestr would use now): same content, same bytes.
+        with self._zip.open(name, "w") as f:
+            f.write(xml.encode())
 
     # -- package parts
     def _content_types(self) -> str:
@@ -485,7 +511,7 @@ class Workbook:
             ("/xl/styles.xml", f"{_CT}.spreadsheetml.styles+xml"),
             ("/xl/workbook.xml", f"{_CT}.spreadsheetml.sheet.main+xml"),
             *((f"/xl/worksheets/sheet{i}.xml", f"{_CT}.spreadsheetml.worksheet+xml")
-              for i in range(1, len(self.sheets) + 1)),
+              for i in range(1, len(self.names) + 1)),
         ]
         return "".join([
             _XML_DECL, '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">',
@@ -535,7 +561,7 @@ class Workbook:
             "</cp:coreProperties>"])
 
     def _app(self) -> str:
-        n = len(self.sheets)
+        n = len(self.names)
         return "".join([
             _XML_DECL,
             '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
@@ -544,7 +570,7 @@ class Workbook:
             '<HeadingPairs><vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>Worksheets</vt:lpstr>'
             f"</vt:variant><vt:variant><vt:i4>{n}</vt:i4></vt:variant></vt:vector></HeadingPairs>",
             f'<TitlesOfParts><vt:vector size="{n}" baseType="lpstr">',
-            *(f"<vt:lpstr>{_attr(s.name)}</vt:lpstr>" for s in self.sheets),
+            *(f"<vt:lpstr>{_attr(name)}</vt:lpstr>" for name in self.names),
             "</vt:vector></TitlesOfParts><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
             "<HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion></Properties>"])
 
@@ -556,99 +582,3 @@ def _rels(targets: list[tuple[str, str, str]]) -> str:
               for i, (kind, target, ns) in enumerate(targets, 1)]
     parts.append("</Relationships>")
     return "".join(parts)
-
-
-# ------------------------------------------------------------------ deflate and zip
-
-class _Deflate:
-    """Raw deflate data built piece by piece, with the CRC-32 and size of
-    what went in.  :meth:`end` finishes it: with a final block, or with a sync
-    flush (byte-aligned, not final), after which other deflate data may follow."""
-
-    def __init__(self, data: bytes = b"", final: bool = False):
-        self.chunks: list[bytes] = []
-        self.crc, self.size = 0, 0
-        self._z: zlib._Compress | None = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
-        if data:
-            self.add(data)
-        if final:
-            self.end(final=True)
-
-    @property
-    def finished(self) -> bool:
-        return self._z is None
-
-    def add(self, data: bytes) -> None:
-        if self._z is None:
-            raise ValueError("the deflate stream is finished")
-        self.crc = zlib.crc32(data, self.crc)
-        self.size += len(data)
-        out = self._z.compress(data)
-        if out:
-            self.chunks.append(out)
-
-    def end(self, final: bool = False) -> None:
-        if self._z is not None:
-            self.chunks.append(self._z.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH))
-            self._z = None
-
-    @staticmethod
-    def join(*parts: _Deflate) -> _Deflate:
-        """One stream: the parts' data one after another (the last part is finished)."""
-        whole = _Deflate()
-        whole._z = None
-        for i, part in enumerate(parts):
-            part.end(final=i == len(parts) - 1)
-            whole.chunks += part.chunks
-            whole.crc = crc32_combine(whole.crc, part.crc, part.size)
-            whole.size += part.size
-        return whole
-
-
-def _gf2_multiply(a: int, b: int) -> int:
-    """a × b modulo the CRC-32 polynomial (bit-reflected), as zlib's multmodp."""
-    m, product = 1 << 31, 0
-    while True:
-        if a & m:
-            product ^= b
-            if not a & (m - 1):
-                return product
-        m >>= 1
-        b = (b >> 1) ^ 0xEDB88320 if b & 1 else b >> 1
-
-
-_X_POW_2N = [1 << 30]  # x^(2^k) modulo the polynomial, k = 0..31
-for _ in range(31):
-    _X_POW_2N.append(_gf2_multiply(_X_POW_2N[-1], _X_POW_2N[-1]))
-
-
-def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
-    """CRC-32 of A + B from crc32(A), crc32(B) and len(B) (zlib's crc32_combine)."""
-    shift, k, n = 1 << 31, 3, len2  # x^(8 * len2): multiply in x^(2^k) for each bit of len2, from x^8
-    while n:
-        if n & 1:
-            shift = _gf2_multiply(_X_POW_2N[k & 31], shift)
-        n >>= 1
-        k += 1
-    return _gf2_multiply(shift, crc1) ^ crc2
-
-
-def _zip(entries: list[tuple[str, _Deflate]]) -> bytes:
-    """A zip archive of deflated entries (no zip64: an .xlsx here stays far below 4 GB)."""
-    out: list[bytes] = []
-    central: list[bytes] = []
-    offset = 0
-    dos_time, dos_date = 0, (1 << 5) | 1  # 1980-01-01 00:00: same content, same bytes
-    for path, part in entries:
-        name = path.encode("ascii")
-        size = sum(map(len, part.chunks))
-        if max(size, part.size, offset) >= 0xFFFFFFFF:
-            raise ValueError("the workbook is too large for a zip file without zip64")
-        fields = (20, 0, 8, dos_time, dos_date, part.crc, size, part.size, len(name), 0)
-        header = struct.pack("<I5H3I2H", 0x04034B50, *fields) + name
-        central.append(struct.pack("<I6H3I5HII", 0x02014B50, 20, *fields, 0, 0, 0, 0, offset) + name)
-        out += [header, *part.chunks]
-        offset += len(header) + size
-    directory = b"".join(central)
-    end = struct.pack("<I4H2IH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0)
-    return b"".join([*out, directory, end])

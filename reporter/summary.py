@@ -4,8 +4,8 @@
 current workbook (plus the roster, if any) into two files for the committee:
 汇总表.xlsx (:mod:`reporter.sheetxml`: every text an inline string, so
 nothing becomes a formula) and 汇总报告.docx (the official format of
-:mod:`reporter.document`, tables built as XML in one piece, a bar chart from
-:mod:`reporter.chart`).  Pure: no file system; the batch writes the bytes.
+:mod:`reporter.document`, its tables from :func:`~reporter.document.add_table`,
+a bar chart from :mod:`reporter.chart`).  Pure: no file system; the batch writes the bytes.
 
 Which workbooks count: a result with a branch and status ok / warning /
 unchanged is *accepted* and its items are listed and counted; a failed one
@@ -20,15 +20,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
 
 from .config import Config
 from .model import Branch, BranchInfo, FileResult, Measure
 from .sheetxml import DATE_FORMAT, Properties, Style, Workbook
-from .text import chinese_date, clean, xml_safe
-
-if TYPE_CHECKING:
-    from docx.document import Document
+from .text import chinese_date, clean
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +183,8 @@ MESSAGE_COLUMNS: list[Column] = [
     ("说明", 80, "wrap"),
 ]
 
+SHEETS = ("总览", "问题清单", "原因清单", "整改清单", "分类统计", "校验问题")  # in this order
+
 _HEADER_FILL, _OVERDUE_FILL = "D9E1F2", "FFC7CE"
 _KIND_STYLES = {
     "header": Style(bold=True, fill=_HEADER_FILL, border="all", wrap=True, halign="center", valign="center"),
@@ -198,10 +196,13 @@ _KIND_STYLES = {
 
 
 class _Sheet:
-    """One sheet: header row (bold, filled, frozen, repeated on print), rows appended."""
+    """One sheet (a context manager, as :class:`~reporter.sheetxml.Sheet`):
+    header row (bold, filled, frozen, repeated on print), rows appended."""
 
     def __init__(self, book: Workbook, name: str, columns: Sequence[Column]):
-        self.ws = ws = book.add_sheet(name, [width for _, width, _ in columns])
+        # A4 landscape, all columns on one page width.
+        self.ws = ws = book.add_sheet(name, [width for _, width, _ in columns], freeze_rows=1, print_title_rows=1,
+                                      paper=9, landscape=True, fit_width=True)
         base = [_KIND_STYLES[kind] for _, _, kind in columns]
         self.styles = {
             "": [book.style(st) for st in base],
@@ -209,9 +210,12 @@ class _Sheet:
             "total": [book.style(replace(st, bold=True, border="top")) for st in base],
         }
         ws.append([label for label, _, _ in columns], book.style(_KIND_STYLES["header"]))
-        ws.freeze_header()
-        ws.repeat_header()
-        ws.page_setup(paper=9, landscape=True, fit_width=True)  # A4 landscape, all columns on one page width
+
+    def __enter__(self) -> _Sheet:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.ws.__exit__(*exc_info)
 
     def add(self, values: Sequence[object], variant: str = "") -> None:
         """A row in the column styles of ``variant`` ("", "overdue", "total"):
@@ -229,133 +233,65 @@ def _refs(numbers: tuple[int, ...]) -> str:
 
 
 def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config, as_of: date) -> bytes:
-    book = Workbook(Properties(title="专题组织生活会对照检查材料汇总表", author="reporter",
-                               comments=f"逾期判断日期：{as_of.isoformat()}"))
+    book = Workbook(SHEETS, Properties(title="专题组织生活会对照检查材料汇总表", author="reporter",
+                                       comments=f"逾期判断日期：{as_of.isoformat()}"))
 
-    overview = _Sheet(book, "总览", OVERVIEW_COLUMNS)
-    sums = Counter()
-    for row in facts.rows:
-        info, b = row.info, row.branch
-        counts = [None] * 5
-        if b is not None:
-            counts = [len(b.problems), len(b.causes), len(b.measures), row.done, row.overdue]
-            sums.update(dict(zip("pcmdo", counts)))
-        overview.add([row.name, info.parent if info else None, info.secretary if info else None,
-                      info.meeting_date if info else None, *counts, row.status, row.source])
-    overview.filter()
-    overview.add([f"合计（{len(facts.accepted)}个支部）", None, None, None,
-                  *(sums[k] for k in "pcmdo"), None, None], "total")
+    with _Sheet(book, "总览", OVERVIEW_COLUMNS) as overview:
+        sums = Counter()
+        for row in facts.rows:
+            info, b = row.info, row.branch
+            counts = [None] * 5
+            if b is not None:
+                counts = [len(b.problems), len(b.causes), len(b.measures), row.done, row.overdue]
+                sums.update(dict(zip("pcmdo", counts)))
+            overview.add([row.name, info.parent if info else None, info.secretary if info else None,
+                          info.meeting_date if info else None, *counts, row.status, row.source])
+        overview.filter()
+        overview.add([f"合计（{len(facts.accepted)}个支部）", None, None, None,
+                      *(sums[k] for k in "pcmdo"), None, None], "total")
 
-    problems = _Sheet(book, "问题清单", PROBLEM_COLUMNS)
-    for row in facts.accepted:
-        for i, p in enumerate(row.branch.problems, 1):
-            problems.add([row.name, p.number or i, p.category, p.headline, p.details])
-    problems.filter()
+    with _Sheet(book, "问题清单", PROBLEM_COLUMNS) as problems:
+        for row in facts.accepted:
+            for i, p in enumerate(row.branch.problems, 1):
+                problems.add([row.name, p.number or i, p.category, p.headline, p.details])
+        problems.filter()
 
-    causes = _Sheet(book, "原因清单", CAUSE_COLUMNS)
-    for row in facts.accepted:
-        for i, c in enumerate(row.branch.causes, 1):
-            causes.add([row.name, c.number or i, c.headline, c.details])
-    causes.filter()
+    with _Sheet(book, "原因清单", CAUSE_COLUMNS) as causes:
+        for row in facts.accepted:
+            for i, c in enumerate(row.branch.causes, 1):
+                causes.add([row.name, c.number or i, c.headline, c.details])
+        causes.filter()
 
-    ledger = _Sheet(book, "整改清单", MEASURE_COLUMNS)
-    for row in facts.accepted:
-        for i, m in enumerate(row.branch.measures, 1):
-            late = m.is_overdue(as_of, config.done_status)
-            ledger.add([row.name, m.number or i, m.headline, m.details, _refs(m.problems), m.owner,
-                        m.deadline, m.status, "是" if late else "否"], "overdue" if late else "")
-    ledger.filter()
+    with _Sheet(book, "整改清单", MEASURE_COLUMNS) as ledger:
+        for row in facts.accepted:
+            for i, m in enumerate(row.branch.measures, 1):
+                late = m.is_overdue(as_of, config.done_status)
+                ledger.add([row.name, m.number or i, m.headline, m.details, _refs(m.problems), m.owner,
+                            m.deadline, m.status, "是" if late else "否"], "overdue" if late else "")
+        ledger.filter()
 
-    stats = _Sheet(book, "分类统计", [("支部名称", 26, "wrap"), *((c, max(8, 2.2 * len(c) + 2), "int")
-                                                           for c in facts.categories), ("合计", 8, "int")])
-    for row in facts.accepted:
-        counts = [row.categories[c] for c in facts.categories]
-        stats.add([row.name, *counts, sum(counts)])
-    stats.filter()
-    totals = [facts.category_totals[c] for c in facts.categories]
-    stats.add(["合计", *totals, sum(totals)], "total")
+    stats_columns = [("支部名称", 26, "wrap"), *((c, max(8, 2.2 * len(c) + 2), "int") for c in facts.categories),
+                     ("合计", 8, "int")]
+    with _Sheet(book, "分类统计", stats_columns) as stats:
+        for row in facts.accepted:
+            counts = [row.categories[c] for c in facts.categories]
+            stats.add([row.name, *counts, sum(counts)])
+        stats.filter()
+        totals = [facts.category_totals[c] for c in facts.categories]
+        stats.add(["合计", *totals, sum(totals)], "total")
 
-    messages = _Sheet(book, "校验问题", MESSAGE_COLUMNS)
-    for result in results:
-        for m in result.messages:
-            messages.add([result.source, LEVELS.get(m.level, m.level), m.code, m.sheet, m.cell, m.message])
-    messages.filter()
+    with _Sheet(book, "校验问题", MESSAGE_COLUMNS) as messages:
+        for result in results:
+            for m in result.messages:
+                messages.add([result.source, LEVELS.get(m.level, m.level), m.code, m.sheet, m.cell, m.message])
+        messages.filter()
 
     return book.close()
 
 
 # ------------------------------------------------------------ 汇总报告.docx
 
-TEXT_WIDTH_TWIPS = 8844  # the 156 mm text block of GB/T 9704
 OVERDUE_LIST_LIMIT = 200  # overdue measures listed in the report; all are in 汇总表 整改清单
-_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-def _esc(text: object) -> str:
-    s = xml_safe(str(text)).replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def grid_table(doc: Document, header: Sequence[str], rows: Iterable[Sequence[object]], weights: Sequence[float],
-              center: Sequence[bool] = ()) -> object:
-    """A grid table across the text block: bold header row repeated on each
-    page, rows that do not split, text cells in the "Table Text" style.
-
-    Built as one XML string and parsed once (python-docx's cell API is
-    quadratic in the number of rows).  Every value goes through xml_safe and
-    is escaped: it can only ever be text.
-    """
-    from docx.oxml import parse_xml
-    from docx.table import Table
-
-    from .document import TABLE_STYLE, TABLE_TEXT_STYLE
-
-    total = sum(weights)
-    widths = [round(TEXT_WIDTH_TWIPS * w / total) for w in weights]
-    centred = list(center) + [False] * (len(widths) - len(center))
-    try:
-        tbl_style = f'<w:tblStyle w:val="{doc.styles[TABLE_STYLE].style_id}"/>'
-        borders = ""
-    except KeyError:
-        tbl_style = ""
-        borders = "<w:tblBorders>" + "".join(
-            f'<w:{s} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
-            for s in ("top", "left", "bottom", "right", "insideH", "insideV")) + "</w:tblBorders>"
-    try:
-        p_style = f'<w:pStyle w:val="{doc.styles[TABLE_TEXT_STYLE].style_id}"/>'
-    except KeyError:
-        p_style = ""
-
-    def cell(value: object, c: int, bold: bool) -> str:
-        jc = '<w:jc w:val="center"/>' if bold or centred[c] else ""
-        rpr = "<w:rPr><w:b/><w:bCs/></w:rPr>" if bold else ""
-        text = "" if value is None else _esc(value)
-        return (f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
-                f'<w:p><w:pPr>{p_style}{jc}</w:pPr><w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r></w:p></w:tc>')
-
-    parts = [
-        f'<w:tbl xmlns:w="{_W_NS}"><w:tblPr>{tbl_style}<w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
-        f'<w:jc w:val="center"/>{borders}<w:tblLayout w:type="fixed"/>'
-        '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
-        ' w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
-        *(f'<w:gridCol w:w="{w}"/>' for w in widths),
-        '</w:tblGrid><w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>',
-        *(cell(h, c, True) for c, h in enumerate(header)),
-        "</w:tr>",
-    ]
-    for values in rows:
-        parts.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
-        parts.extend(cell(v, c, False) for c, v in enumerate(values))
-        parts.append("</w:tr>")
-    parts.append("</w:tbl>")
-    tbl = parse_xml("".join(parts))
-    body = doc.element.body
-    sect = body.find(f"{{{_W_NS}}}sectPr")
-    if sect is not None:
-        sect.addprevious(tbl)
-    else:
-        body.append(tbl)
-    return Table(tbl, doc._body)
 
 
 def _share(n: int, total: int) -> str:
@@ -387,11 +323,11 @@ def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str]
     from docx.shared import Mm
 
     from .chart import bar_chart
-    from .document import add_heading, add_paragraph, add_picture, add_title, new_official_document
+    from .document import add_heading, add_paragraph, add_picture, add_table, add_title, new_official_document
 
     doc = new_official_document(config)
     title = report_title(facts, config)
-    doc.core_properties.title = title
+    doc.core_properties.title = title[:255]  # the property's limit; the page shows it whole
     doc.core_properties.author = "reporter"
     add_title(doc, title)
 
@@ -429,9 +365,8 @@ def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str]
         add_paragraph(doc, f"按问题所属方面统计，查摆问题较多的方面依次为：{top}。各方面分布见下表和下图。")
     else:
         add_paragraph(doc, "尚无通过校验的问题可供统计。")
-    grid_table(doc, ["方面", "问题数", "占比"],
-              [*([c, n, _share(n, n_p)] for c, n in cats), ["合计", n_p, _share(n_p, n_p)]],
-              [3, 1.5, 1.5], center=[False, True, True])
+    add_table(doc, [["方面", "问题数", "占比"], *([c, n, _share(n, n_p)] for c, n in cats),
+                    ["合计", n_p, _share(n_p, n_p)]], weights=[3, 1.5, 1.5], center=[False, True, True])
     chart = bar_chart([c for c, _ in cats], [n for _, n in cats])
     if chart.warning:
         log.warning(chart.warning)
@@ -454,10 +389,11 @@ def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str]
                 f"全部逾期措施见汇总表“整改清单”工作表（逾期行已标色）。")
     add_paragraph(doc, f"各支部共制定整改措施{n_m}项，其中{'、'.join(parts)}。截至{when}，{late}")
     if facts.overdue:
-        grid_table(doc, ["序号", "支部名称", "整改措施", "责任人", "完成时限", "完成情况"],
-                  ([i, row.name, m.headline, m.owner, m.deadline.isoformat() if m.deadline else "",
-                    m.status or NO_STATUS] for i, (row, m) in enumerate(facts.overdue[:OVERDUE_LIST_LIMIT], 1)),
-                  [1.4, 3, 4.4, 1.6, 2.4, 2.2], center=[True, False, False, False, True, True])
+        add_table(doc, [["序号", "支部名称", "整改措施", "责任人", "完成时限", "完成情况"],
+                        *([i, row.name, m.headline, m.owner, m.deadline.isoformat() if m.deadline else "",
+                           m.status or NO_STATUS]
+                          for i, (row, m) in enumerate(facts.overdue[:OVERDUE_LIST_LIMIT], 1))],
+                  weights=[1.4, 3, 4.4, 1.6, 2.4, 2.2], center=[True, False, False, False, True, True])
 
     # 四、未提交或未通过校验的支部
     add_heading(doc, "四、未提交或未通过校验的支部")
@@ -470,18 +406,18 @@ def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str]
     if failed:
         add_paragraph(doc, f"共{len(failed)}份工作簿未通过校验，未生成对照检查材料，请相关支部按提示修改后重新提交。",
                       lead_in="（二）未通过校验的支部。")
-        grid_table(doc, ["支部名称", "来源文件", "主要问题"],
-                  ([r.name or "（未能读取支部名称）", r.source, _first_error(r.result)] for r in failed),
-                  [3, 3.2, 6])
+        add_table(doc, [["支部名称", "来源文件", "主要问题"],
+                        *([r.name or "（未能读取支部名称）", r.source, _first_error(r.result)] for r in failed)],
+                  weights=[3, 3.2, 6])
     else:
         add_paragraph(doc, "收到的工作簿均通过校验。", lead_in="（二）未通过校验的支部。")
 
     # 五、各支部情况
     add_heading(doc, "五、各支部情况")
     add_paragraph(doc, "各支部查摆问题、剖析原因、制定整改措施及整改进展情况如下表。")
-    grid_table(doc, ["序号", "支部名称", "问题", "原因", "措施", "已完成", "逾期", "状态"],
-              ([i, r.name or "（未能读取）", *_counts(r), r.status] for i, r in enumerate(facts.rows, 1)),
-              [1.4, 4.4, 1.3, 1.3, 1.3, 1.5, 1.3, 1.6], center=[True, False, True, True, True, True, True, True])
+    add_table(doc, [["序号", "支部名称", "问题", "原因", "措施", "已完成", "逾期", "状态"],
+                    *([i, r.name or "（未能读取）", *_counts(r), r.status] for i, r in enumerate(facts.rows, 1))],
+              weights=[1.4, 4.4, 1.3, 1.3, 1.3, 1.5, 1.3, 1.6], center=[True, False, *[True] * 6])
 
     out = io.BytesIO()
     doc.save(out)

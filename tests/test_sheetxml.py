@@ -2,20 +2,19 @@
 
 Each file is read back by real consumers: openpyxl (values, types, formats,
 layout), python-calamine, lxml (every part well-formed, elements in the
-schema's order), zipfile (CRCs) and LibreOffice (a real spreadsheet
-application converts it).
+schema's order), zipfile (CRCs, entry order) and LibreOffice (a real
+spreadsheet application converts it).
 """
 
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import math
 import os
-import random
 import subprocess
 import zipfile
-import zlib
 from datetime import date, datetime
 
 import pytest
@@ -31,7 +30,6 @@ from reporter.sheetxml import (
     Style,
     Workbook,
     column_letter,
-    crc32_combine,
 )
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -78,32 +76,29 @@ TEXTS = [
 
 def build(extra_rows: int = 0) -> bytes:
     """Two sheets shaped like the summary's: header, data, overdue rows, a totals row."""
-    book = Workbook(Properties(title="汇总表", author="reporter", comments="测试", created=datetime(2024, 3, 31, 8)))
+    book = Workbook(["整改清单", "It's 表"],
+                    Properties(title="汇总表", author="reporter", comments="测试", created=datetime(2024, 3, 31, 8)))
     header, wrap, dated = book.style(HEADER), book.style(WRAP), book.style(DATE)
     overdue = [book.style(Style(wrap=True, valign="top", fill=OVERDUE_FILL)), book.style(Style(fill=OVERDUE_FILL)),
                book.style(Style(num_format=DATE_FORMAT, fill=OVERDUE_FILL)), book.style(Style(fill=OVERDUE_FILL))]
     total = book.style(Style(bold=True, border="top"))
 
-    ledger = book.add_sheet("整改清单", widths=[40, 8, 12, 9])
-    ledger.append(["措施概述", "序号", "完成时限", "是否逾期"], header)
-    ledger.freeze_header()
-    ledger.repeat_header()
-    ledger.page_setup(paper=9, landscape=True, fit_width=True)
-    for i, text in enumerate(TEXTS, 1):
-        late = i % 3 == 0
-        ledger.append([text, i, date(2024, 1, i), "是" if late else "否"],
-                      overdue if late else [wrap, 0, dated, 0])
-    ledger.append(["空值", None, None, ""], [wrap, 0, dated, 0])
-    ledger.append(["日期时间与小数", 2.5, datetime(2024, 2, 29, 18, 0), True], [wrap, 0, dated, 0])
-    for i in range(extra_rows):
-        ledger.append([f"行{i}", i, None, "否"], [wrap, 0, dated, 0])
-    ledger.auto_filter()
-    ledger.append(["合计", len(TEXTS), None, None], total)
+    with book.add_sheet("整改清单", widths=[40, 8, 12, 9], freeze_rows=1, print_title_rows=1, paper=9,
+                        landscape=True, fit_width=True) as ledger:
+        ledger.append(["措施概述", "序号", "完成时限", "是否逾期"], header)
+        for i, text in enumerate(TEXTS, 1):
+            late = i % 3 == 0
+            ledger.append([text, i, date(2024, 1, i), "是" if late else "否"],
+                          overdue if late else [wrap, 0, dated, 0])
+        ledger.append(["空值", None, None, ""], [wrap, 0, dated, 0])
+        ledger.append(["日期时间与小数", 2.5, datetime(2024, 2, 29, 18, 0), True], [wrap, 0, dated, 0])
+        for i in range(extra_rows):
+            ledger.append([f"行{i}", i, None, "否"], [wrap, 0, dated, 0])
+        ledger.auto_filter()
+        ledger.append(["合计", len(TEXTS), None, None], total)
 
-    other = book.add_sheet("It's 表", widths=[10, None])
+    other = book.add_sheet("It's 表", widths=[10, None], freeze_rows=1, print_title_rows=1)  # ends at close()
     other.append(["名称", "数量"], header)
-    other.freeze_header()
-    other.repeat_header()
     other.append(["甲", 1], 0)
     other.auto_filter()
     return book.close()
@@ -226,14 +221,14 @@ def test_cell_styles(xlsx):
 
 
 def test_text_longer_than_excel_allows_is_cut():
-    book = Workbook()
+    book = Workbook(["长"])
     book.add_sheet("长").append(["长" * (MAX_TEXT + 10), "&" * (MAX_TEXT + 1)])
     ws = load_workbook(io.BytesIO(book.close()))["长"]
     assert ws["A1"].value == "长" * MAX_TEXT and ws["B1"].value == "&" * MAX_TEXT
 
 
 def test_date_without_date_style_still_gets_a_date_format():
-    book = Workbook()
+    book = Workbook(["日期"])
     sheet = book.add_sheet("日期")
     bold = book.style(Style(bold=True))
     sheet.append([date(2024, 5, 6), date(2024, 5, 7), date(1899, 12, 31)], [0, bold, 0])
@@ -272,11 +267,11 @@ def test_every_part_well_formed_and_in_schema_order(xlsx):
             assert setup == {"paperSize": "9", "fitToWidth": "1", "fitToHeight": "0", "orientation": "landscape"}
         else:  # the defaults
             assert sheet.find(f"{NS}sheetPr") is None and setup == {"paperSize": "9", "orientation": "portrait"}
-        # dimension = the cells actually written; rows numbered 1, 2, 3, …
+        # no dimension (optional: written before the rows, it would need them all first); rows 1, 2, 3, …
+        assert sheet.find(f"{NS}dimension") is None
         rows = sheet.findall(f"{NS}sheetData/{NS}row")
         assert [int(r.get("r")) for r in rows] == list(range(1, len(rows) + 1))
         cols = max(len(r) for r in rows)
-        assert sheet.find(f"{NS}dimension").get("ref") == f"A1:{column_letter(cols - 1)}{len(rows)}"
         letters = [column_letter(i) for i in range(cols)]
         for row in rows:
             refs = [c.get("r") for c in row]
@@ -340,11 +335,12 @@ def test_same_content_same_bytes():
     assert build() == build()  # fixed zip times and creation date: reproducible
 
 
-def test_crc32_combine_matches_zlib():
-    rng = random.Random(7)
-    for _ in range(100):
-        a, b = rng.randbytes(rng.randrange(0, 5000)), rng.randbytes(rng.randrange(0, 5000))
-        assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+def test_content_types_is_the_first_entry(xlsx):
+    """File-type sniffers (file(1), libmagic) read the first local header's name."""
+    assert xlsx[:4] == b"PK\x03\x04" and xlsx[30:30 + 19] == b"[Content_Types].xml"
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
+        names = zf.namelist()
+    assert names[0] == "[Content_Types].xml" and len(names) == len(set(names)) == 9
 
 
 # ------------------------------------------------------------------ misuse is refused
@@ -352,14 +348,18 @@ def test_crc32_combine_matches_zlib():
 @pytest.mark.parametrize("name", ["", "x" * 32, "History", "a/b", "a:b", "[a]", "a*", "a?", "'a", "a'", "a\\b", "控\x01制"])
 def test_invalid_sheet_names_are_refused(name):
     with pytest.raises(ValueError):
-        Workbook().add_sheet(name)
+        Workbook([name])
 
 
 def test_misuse_is_refused():
-    book = Workbook()
-    sheet = book.add_sheet("Sheet")
     with pytest.raises(ValueError, match="duplicate"):
-        book.add_sheet("SHEET")
+        Workbook(["Sheet", "SHEET"])
+    with pytest.raises(ValueError, match="at least one"):
+        Workbook([])
+    book = Workbook(["Sheet", "Other"])
+    with pytest.raises(ValueError, match="declared order"):
+        book.add_sheet("Other")
+    sheet = book.add_sheet("Sheet")
     with pytest.raises(TypeError):
         sheet.append([object()])
     with pytest.raises(ValueError):
@@ -374,11 +374,33 @@ def test_misuse_is_refused():
         book.style(Style(valign="middle"))
     assert sheet.rows == 0  # refused rows leave no trace
     sheet.append(["ok"])
-    book.close()
+    with pytest.raises(ValueError, match="not added"):
+        book.close()  # "Other" was declared but never added
+    other = book.add_sheet("Other")
+    with pytest.raises(ValueError, match="closed"):
+        sheet.append(["late"])  # finished when the next sheet began
+    with pytest.raises(ValueError, match="declared order"):
+        book.add_sheet("Third")
+    other.append(["ok"])
+    data = book.close()
+    with pytest.raises(ValueError, match="closed"):
+        other.append(["late"])
+    with pytest.raises(ValueError, match="closed"):
+        book.close()
+    assert [[c.value for c in ws["A"]] for ws in load_workbook(io.BytesIO(data))] == [["ok"], ["ok"]]
+
+
+def test_an_error_inside_a_sheet_closes_it():
+    book = Workbook(["a", "b"])
+    with pytest.raises(TypeError), book.add_sheet("a") as sheet:
+        sheet.append(["ok"])
+        sheet.append([object()])
     with pytest.raises(ValueError, match="closed"):
         sheet.append(["late"])
-    with pytest.raises(ValueError, match="at least one"):
-        Workbook().close()
+    del book, sheet
+    # An entry left open, or a reference cycle that lets the collector close the buffer first,
+    # would make ZipFile.__del__ raise: an unraisable error, a failure here.
+    gc.collect()
 
 
 # ------------------------------------------------------------------ a real spreadsheet application

@@ -267,6 +267,27 @@ def test_report_sections_tables_and_picture(run):
     assert body.index("二、问题分布") < picture_at < body.index("三、整改进展")
 
 
+def test_report_tables_span_the_text_block_and_hold_plain_text():
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    from reporter.document import MARGIN_LEFT, MARGIN_RIGHT, PAGE_W
+
+    results = [ok("a.xlsx", make_branch("<甲&乙>支部", ["理论学习"])),
+               FileResult("b.xlsx", "failed", (error("E101", "第一行&<\t\n第二行"),), None)]
+    d = docx.Document(io.BytesIO(build_summary(results, CONFIG, AS_OF, None)[1]))
+    failed, per_branch = d.tables[-2:]
+    assert [c.text for c in per_branch.rows[1].cells][:3] == ["1", "<甲&乙>支部", "1"]
+    assert failed.rows[1].cells[2].text == "第一行&< 第二行"  # escaped; tab and line break: one space
+    for table in d.tables:
+        grid = [int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert abs(sum(grid) - (PAGE_W - MARGIN_LEFT - MARGIN_RIGHT)) <= len(grid)  # the 156 mm text block
+    grid = [int(g.get(qn("w:w"))) for g in per_branch._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert grid[1] > 3 * grid[0]  # weights: 支部名称 4.4, 序号 1.4
+    alignments = [c.paragraphs[0].alignment for c in per_branch.rows[1].cells]
+    assert alignments[0] == alignments[2] == WD_ALIGN_PARAGRAPH.CENTER and alignments[1] is None
+
+
 def test_report_lists_overdue_items():
     measures = [Measure("落实学习制度", number=1, owner="王五", deadline=date(2024, 1, 15), status="整改中"),
                 Measure("完成的", number=2, owner="赵六", deadline=date(2024, 1, 15), status="已完成")]
