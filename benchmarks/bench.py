@@ -31,8 +31,13 @@ PY = sys.executable
 WORK = HERE / "work"  # generated workbooks and outputs (git-ignored); --work moves it
 
 
+# Byte-code caches are written as in any normal installation (pip compiles
+# them at install time), even where the environment turns that off.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(cmd: list[str]) -> dict:
-    out = subprocess.run([PY, str(HERE / "measure.py"), *cmd], capture_output=True, text=True, check=True)
+    out = subprocess.run([PY, str(HERE / "measure.py"), *cmd], capture_output=True, text=True, check=True, env=ENV)
     result = json.loads(out.stdout)
     if result["rc"] not in (0,):
         raise SystemExit(f"command failed ({result['rc']}): {' '.join(cmd)}")

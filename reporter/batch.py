@@ -338,6 +338,7 @@ class _Build:
         self.timings: dict[str, float] = {}
         self.internal_errors: list[str] = []
         self.state: dict = {}
+        self.state_bytes = b""  # the state file as last read or written
         self.started_at = datetime.now().astimezone().isoformat(timespec="seconds")
         self.t0 = time.monotonic()
 
@@ -787,8 +788,8 @@ class _Build:
     def _load_state(self) -> dict:
         path = self.out / STATE_NAME
         try:
-            with open(path, "rb") as f:
-                state = _StateUnpickler(f).load()
+            self.state_bytes = path.read_bytes()
+            state = _StateUnpickler(io.BytesIO(self.state_bytes)).load()
         except FileNotFoundError:
             return {}
         except Exception:  # noqa: BLE001 - a damaged state only costs a full rebuild
@@ -822,7 +823,10 @@ class _Build:
                 "blob": rec.blob,
             }
         self.state.update(format=(STATE_FORMAT, _model_signature()), entries=entries)
-        atomic_write(self.out / STATE_NAME, pickle.dumps(self.state, protocol=5))
+        data = pickle.dumps(self.state, protocol=5)
+        if data != self.state_bytes:  # an unchanged run rewrites nothing
+            atomic_write(self.out / STATE_NAME, data)
+            self.state_bytes = data
 
     def _file_result(self, rec: _Record) -> FileResult:
         """For the summary: "unchanged" means nothing to a committee reader, so it

@@ -461,11 +461,13 @@ def test_sigkill_part_way_then_rerun_repairs(tmp_path):
     text = lambda name: "".join(p.text for p in docx.Document(docs / name).paragraphs)  # noqa: E731
     assert "改过的原因" in text("第3党支部.docx") and "改过的原因" not in text("第1党支部.docx")
     # the summary is complete and reflects every workbook, edited ones included
-    overview = openpyxl.load_workbook(out / "summary" / "汇总表.xlsx", read_only=True)["总览"]
-    names = {row[0] for row in overview.iter_rows(min_row=2, values_only=True)}
-    assert {f"第{i}党支部" for i in range(300)} <= names
-    causes = openpyxl.load_workbook(out / "summary" / "汇总表.xlsx", read_only=True)["原因清单"]
-    assert sum(1 for row in causes.iter_rows(values_only=True) if "改过的原因" in row) == 100
+    book = openpyxl.load_workbook(out / "summary" / "汇总表.xlsx", read_only=True)
+    try:
+        names = {row[0] for row in book["总览"].iter_rows(min_row=2, values_only=True)}
+        assert {f"第{i}党支部" for i in range(300)} <= names
+        assert sum(1 for row in book["原因清单"].iter_rows(values_only=True) if "改过的原因" in row) == 100
+    finally:
+        book.close()
     docx.Document(out / "summary" / "汇总报告.docx")
     assert not temp_files(out)
     again = subprocess.run(args, capture_output=True, cwd=ROOT)
