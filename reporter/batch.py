@@ -58,7 +58,7 @@ from .fsutil import (
     write_temp,
 )
 from .model import Branch, FileResult, Message, error, status_of, warning
-from .pipeline import Outcome, internal_error
+from .pipeline import Outcome, internal_error, process
 from .runlog import Row, RunLog, final_line
 
 DOCS, PDF, SUMMARY = "docs", "pdf", "summary"
@@ -129,20 +129,13 @@ def _init_worker(config: Config, strict: bool, slots, counter) -> None:
     _W.update(config=config, strict=strict, slots=slots, slot=slot, in_worker=True)
 
 
-def _process_one(data: bytes, filename: str, config: Config, strict: bool) -> tuple[Outcome, str | None]:
-    """pipeline.process with every exception turned into an E900 outcome (+ traceback text)."""
+def _process_one(data: bytes, filename: str, config: Config, strict: bool) -> Outcome:
     # --- test-only hook (see CRASH_ENV); inert unless the variable is set ---
     crash_on = os.environ.get(CRASH_ENV)
     if crash_on and _W.get("in_worker") and crash_on in filename:
         os.kill(os.getpid(), signal.SIGKILL)
     # -------------------------------------------------------------------------
-    from .pipeline import process
-
-    try:
-        outcome = process(data, filename, config, strict)
-    except Exception as exc:  # noqa: BLE001 - one workbook's bug must not stop the run
-        return Outcome("failed", None, (internal_error(exc),), None), traceback.format_exc()
-    return outcome, getattr(outcome, "traceback", None)
+    return process(data, filename, config, strict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +153,12 @@ class Packed:
 
 
 def _packed(data: bytes, filename: str, config: Config, strict: bool) -> Packed:
-    outcome, tb = _process_one(data, filename, config, strict)
+    outcome = _process_one(data, filename, config, strict)
     branch = outcome.branch
     counts = FileResult("", "ok", branch=branch).counts
     blob = pickle.dumps(branch, protocol=pickle.HIGHEST_PROTOCOL)
     name = branch.info.name if branch else None
-    return Packed(outcome.status, name, counts, tuple(outcome.messages), blob, outcome.document, tb)
+    return Packed(outcome.status, name, counts, tuple(outcome.messages), blob, outcome.document, outcome.traceback)
 
 
 def _work(items: list[tuple[int, bytes, str]]) -> list[tuple[int, Packed]]:
@@ -298,6 +291,10 @@ def run_build(options: BuildOptions) -> int:
         from .roster import read_roster
 
         roster = read_roster(Path(roster_path))
+    if options.config.reference_doc:  # a broken letterhead stops the run before any work (exit 2)
+        from .document import base_for
+
+        base_for(options.config)
     if options.pdf:
         from .pdf import find_soffice, missing_message
 

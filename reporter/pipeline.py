@@ -25,25 +25,25 @@ class Outcome:
 def process(data: bytes, filename: str, config: Config, strict: bool = False, render: bool = True) -> Outcome:
     """Read, validate and (unless failed) render one workbook.
 
-    An unexpected exception in our own code becomes an internal-error finding
-    (E900) for this workbook only; the caller logs the traceback.
+    Never raises for one workbook: an unexpected exception in our own code
+    becomes an internal-error finding (E900) for this workbook only, with the
+    traceback in ``Outcome.traceback`` for the log file.
     """
     from .document import render_document
     from .workbook import read_workbook
 
-    result = read_workbook(data, filename, config)
-    messages = result.messages
-    status = status_of(messages, strict)
-    if status == "failed" or result.branch is None or not render:
-        return Outcome("failed" if result.branch is None else status, result.branch, messages, None)
+    result = None
     try:
-        document = render_document(result.branch, config)
+        result = read_workbook(data, filename, config)
+        status = status_of(result.messages, strict)
+        if status == "failed" or result.branch is None or not render:
+            return Outcome("failed" if result.branch is None else status, result.branch, result.messages, None)
+        return Outcome(status, result.branch, result.messages, render_document(result.branch, config))
     except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the run
         import traceback
 
-        messages = (*messages, internal_error(exc))
-        return Outcome("failed", result.branch, messages, None, traceback.format_exc())
-    return Outcome(status, result.branch, messages, document)
+        branch, messages = (result.branch, result.messages) if result is not None else (None, ())
+        return Outcome("failed", branch, (*messages, internal_error(exc)), None, traceback.format_exc())
 
 
 def internal_error(exc: BaseException) -> Message:

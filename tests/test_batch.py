@@ -21,7 +21,8 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import standard_bytes, write_docx
-from reporter.batch import CRASH_ENV, _process_one
+from reporter.batch import CRASH_ENV
+from reporter.pipeline import process
 from reporter.cli import app
 from reporter.config import Config
 from reporter.fsutil import TEMP_PREFIX, OutputLock, safe_name
@@ -338,9 +339,9 @@ def test_log_file_gets_plain_lines(tmp_path, mixed):
 
 
 def test_internal_error_is_a_finding_with_traceback_for_the_log():
-    outcome, tb = _process_one(standard_bytes(), "a.xlsx", None, False)  # no configuration: a bug
+    outcome = process(standard_bytes(), "a.xlsx", None, False)  # no configuration: a bug
     assert outcome.status == "failed" and [m.code for m in outcome.messages] == ["E900"]
-    assert tb and "Traceback" in tb
+    assert outcome.traceback and "Traceback" in outcome.traceback
 
 
 def test_worker_killed_by_signal_fails_only_its_workbook(tmp_path):
@@ -586,3 +587,16 @@ def test_damaged_state_file_means_a_full_rebuild(tmp_path):
     (out / ".reporter-state.pickle").write_bytes(pickle.dumps({"format": os.system}))
     assert build(inp, out).exit_code == 0
     assert report(out)["workbooks"][0]["status"] == "ok"
+
+
+def test_broken_reference_document_stops_the_run_before_any_work(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    (inp / "a.xlsx").write_bytes(standard_bytes())
+    (tmp_path / "红头.docx").write_bytes(b"not a docx")
+    (tmp_path / "reporter.toml").write_text('reference_doc = "红头.docx"\n', encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "reporter", "build", str(inp), "-o", str(out),
+                           "--config", str(tmp_path / "reporter.toml")], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "参考文档" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (out / "docs").exists() or not any((out / "docs").iterdir())
