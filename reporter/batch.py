@@ -335,7 +335,7 @@ class _Build:
         self.timings: dict[str, float] = {}
         self.internal_errors: list[str] = []
         self.state: dict = {}
-        self.state_bytes = b""  # the state file as last read or written
+        self.saved_state: dict = {}  # the state file's content as last read or written
         self.started_at = datetime.now().astimezone().isoformat(timespec="seconds")
         self.t0 = time.monotonic()
 
@@ -785,8 +785,8 @@ class _Build:
     def _load_state(self) -> dict:
         path = self.out / STATE_NAME
         try:
-            self.state_bytes = path.read_bytes()
-            state = _StateUnpickler(io.BytesIO(self.state_bytes)).load()
+            with open(path, "rb") as f:
+                state = _StateUnpickler(f).load()
         except FileNotFoundError:
             return {}
         except Exception:  # noqa: BLE001 - a damaged state only costs a full rebuild
@@ -799,6 +799,7 @@ class _Build:
                 "status", "name", "counts", "messages", "blob"}
         if not isinstance(entries, dict) or not all(isinstance(e, dict) and keys <= e.keys() for e in entries.values()):
             return {}
+        self.saved_state = dict(state)
         return state
 
     def _save_state(self) -> None:
@@ -820,10 +821,9 @@ class _Build:
                 "blob": rec.blob,
             }
         self.state.update(format=(STATE_FORMAT, _model_signature()), entries=entries)
-        data = pickle.dumps(self.state, protocol=5)
-        if data != self.state_bytes:  # an unchanged run rewrites nothing
-            atomic_write(self.out / STATE_NAME, data)
-            self.state_bytes = data
+        if self.state != self.saved_state:  # an unchanged run rewrites nothing
+            atomic_write(self.out / STATE_NAME, pickle.dumps(self.state, protocol=5))
+            self.saved_state = dict(self.state)
 
     def _file_result(self, rec: _Record) -> FileResult:
         """For the summary: "unchanged" means nothing to a committee reader, so it
@@ -875,5 +875,12 @@ class _Build:
         }
         if self.internal_errors:
             report["internal_errors"] = self.internal_errors
-        text = json.dumps(report, ensure_ascii=False, indent=2)
-        atomic_write(self.out / REPORT_NAME, text.encode("utf-8", "backslashreplace"))
+        atomic_write(self.out / REPORT_NAME, _report_json(report).encode("utf-8", "backslashreplace"))
+
+
+def _report_json(report: dict) -> str:
+    """The run report, readable and fast at 10,000 workbooks: the top level
+    indented, each workbook entry on a line of its own (json's C encoder)."""
+    entries = ",\n    ".join(json.dumps(w, ensure_ascii=False) for w in report["workbooks"])
+    head = json.dumps({**report, "workbooks": []}, ensure_ascii=False, indent=2)
+    return head.replace('"workbooks": []', f'"workbooks": [\n    {entries}\n  ]' if entries else '"workbooks": []', 1)
