@@ -822,7 +822,7 @@ class _Build:
             }
         self.state.update(format=(STATE_FORMAT, _model_signature()), entries=entries)
         if self.state != self.saved_state:  # an unchanged run rewrites nothing
-            atomic_write(self.out / STATE_NAME, pickle.dumps(self.state, protocol=5))
+            atomic_write(self.out / STATE_NAME, lambda f: pickle.dump(self.state, f, protocol=5))
             self.saved_state = dict(self.state)
 
     def _file_result(self, rec: _Record) -> FileResult:

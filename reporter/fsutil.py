@@ -17,6 +17,7 @@ import tempfile
 import unicodedata
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 from .errors import LockedError, UsageError
 
@@ -50,8 +51,12 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_temp(folder: Path, data: bytes, suffix: str = "", *, sync: bool = True) -> Path:
+def write_temp(folder: Path, data: bytes | Callable[[BinaryIO], object], suffix: str = "", *,
+               sync: bool = True) -> Path:
     """Write ``data`` to a new temporary file in ``folder``, flushed and (unless told not to) fsynced.
+
+    ``data`` may also be a function that writes into the open file, so a large
+    output (the run state) is streamed rather than built in memory first.
 
     With ``sync=False`` the caller must :func:`fsync_files` it before renaming
     it into place (done in bulk, which is many times faster than one by one).
@@ -60,7 +65,10 @@ def write_temp(folder: Path, data: bytes, suffix: str = "", *, sync: bool = True
     try:
         os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
             f.flush()
             if sync:
                 os.fsync(f.fileno())
@@ -92,7 +100,7 @@ def fsync_files(paths: list[Path], threads: int = 16) -> None:
         list(pool.map(sync, paths))
 
 
-def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
+def atomic_write(path: Path, data: bytes | Callable[[BinaryIO], object], *, sync_dir: bool = True) -> None:
     """Replace ``path`` with ``data``: temporary file, fsync, ``os.replace``, fsync the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = write_temp(path.parent, data, path.suffix)
