@@ -11,6 +11,7 @@ reorder columns, insert title rows or break anything before writing:
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
@@ -132,3 +133,15 @@ def write_docx(path: Path, text: str = "这是一份 Word 文档。") -> Path:
 def flatten(messages, keys: tuple[str, ...] = ("code", "sheet", "cell")) -> list[tuple]:
     """Compact findings for assertions: [("W301", "存在的问题", "B2"), …]."""
     return [tuple(getattr(m, k) for k in keys) for m in messages]
+
+
+def rewrite_zip(data: bytes, change) -> bytes:
+    """Copy a zip, passing each (name, bytes) through ``change`` (None drops the member)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            blob = change(info.filename, source.read(info))
+            if blob is not None:
+                target.writestr(info.filename, blob)
+    return out.getvalue()

@@ -25,7 +25,7 @@ from reporter.batch import CRASH_ENV
 from reporter.pipeline import process
 from reporter.cli import app
 from reporter.config import Config
-from reporter.fsutil import TEMP_PREFIX, OutputLock, safe_name
+from reporter.fsutil import TEMP_PREFIX, safe_name
 
 runner = CliRunner()
 AS_OF = "2024-06-30"

@@ -25,7 +25,7 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from helpers import standard_bytes, standard_sheets, write_docx
+from helpers import rewrite_zip, standard_bytes, standard_sheets, write_docx
 
 from reporter.fsutil import safe_name
 
@@ -79,18 +79,6 @@ json.dump({"returncode": p.returncode, "seconds": seconds,
 
 
 # ------------------------------------------------------------------ builders
-
-
-def rewrite_zip(data: bytes, change) -> bytes:
-    """Copy a zip, passing each (name, bytes) through ``change`` (None drops the member)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            blob = change(info.filename, source.read(info))
-            if blob is not None:
-                target.writestr(info.filename, blob)
-    return out.getvalue()
 
 
 def xlsxwriter_bytes(sheets: dict[str, list[list]]) -> bytes:

@@ -18,6 +18,7 @@ from helpers import (
     MEASURE_HEADER,
     PROBLEM_HEADER,
     flatten,
+    rewrite_zip,
     standard_bytes,
     standard_sheets,
     workbook_bytes,
@@ -49,18 +50,6 @@ def only_error(result, code: str):
     message = result.messages[0]
     assert message.level == "error" and any("\u4e00" <= ch <= "\u9fff" for ch in message.message)
     return message
-
-
-def rewrite_zip(data: bytes, change) -> bytes:
-    """Copy a zip, passing each (name, bytes) through ``change`` (None drops the member)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            blob = change(info.filename, source.read(info))
-            if blob is not None:
-                target.writestr(info.filename, blob)
-    return out.getvalue()
 
 
 def sheet_part(data: bytes, sheet: str) -> str:
