@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
-import multiprocessing
 import os
 import pickle
 import signal
@@ -33,12 +33,10 @@ import threading
 import time
 import traceback
 from collections import defaultdict, deque
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from . import __version__
 from . import model
@@ -61,13 +59,19 @@ from .model import Branch, FileResult, Message, error, status_of, warning
 from .pipeline import Outcome, internal_error, process
 from .runlog import Row, RunLog, final_line
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+# multiprocessing and concurrent.futures are imported only when there is work
+# for the pool: an unchanged run never starts it (and --help never loads it).
+
 DOCS, PDF, SUMMARY = "docs", "pdf", "summary"
 SUMMARY_XLSX = f"{SUMMARY}/汇总表.xlsx"
 SUMMARY_DOCX = f"{SUMMARY}/汇总报告.docx"
 SUMMARY_PDF = f"{SUMMARY}/汇总报告.pdf"
 REPORT_NAME = "run-report.json"
 STATE_NAME = ".reporter-state.pickle"
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 
 # Test-only hook: a worker *process* whose workbook's name contains this
 # string kills itself with SIGKILL, as the kernel's OOM killer would.
@@ -174,6 +178,8 @@ def _work(items: list[tuple[int, bytes, str]]) -> list[tuple[int, Packed]]:
 
 def _mp_context():
     """fork where it is safe (Linux, no other threads), else forkserver/spawn."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1 and os.name == "posix":
         return multiprocessing.get_context("fork")
@@ -188,6 +194,8 @@ class _Pool:
 
     def __init__(self, jobs: int, config: Config, strict: bool) -> None:
         # Import the heavy modules once here, so forked workers inherit them.
+        from concurrent.futures import ProcessPoolExecutor
+
         from . import document, workbook  # noqa: F401
 
         ctx = _mp_context()
@@ -225,6 +233,7 @@ class _Record:
     blob: bytes | None = None  # the pickled Branch, as stored in the state
     _branch: Branch | None = None
     stat: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes processed
+    source_key: tuple[int, ...] | None = None  # _source_key of a settled file (see _read)
     rendered: bool = False  # a new document was made in this run
     pdf_fresh: bool = False  # pdf/<stem>.pdf matches the document
 
@@ -244,12 +253,31 @@ class _Record:
         self.extra.extend(messages)
 
 
-def _stat_key(path: Path) -> tuple[int, int] | None:
+def _stat_key(path: str | Path) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns)
+
+
+# A workbook whose file-system identity is exactly as when it was last hashed
+# is not read again (git's "stat cache").  ctime is in the key because no
+# program can set it: a rewrite that keeps the size and restores the
+# modification time (cp -p, touch -d, an editor) still changes it; inode and
+# device catch a file replaced by another.  Only a "settled" file is
+# trusted: its last change at least RACY_NS before we read it, so a second
+# write within the file system's timestamp granularity cannot hide behind an
+# unchanged key.  --force reads and hashes everything.
+RACY_NS = 2_000_000_000
+
+
+def _source_key(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 class _StateUnpickler(pickle.Unpickler):
@@ -325,6 +353,7 @@ class _Build:
         self.as_of = options.as_of or date.today()
         self.input_root = input_dir.resolve()
         self.out = output_dir
+        self.input_s, self.out_s = os.fspath(self.input_root), os.fspath(output_dir)  # for per-workbook joins
         self.docs = output_dir / DOCS
         self.roster = roster
         self.log = log
@@ -411,8 +440,9 @@ class _Build:
     # -- reading in the parent -------------------------------------------------
     def _read(self, rec: _Record) -> bytes | None:
         """The workbook's bytes to process, or None when decided here (unchanged / failed)."""
-        rec.extra.extend(name_findings(rec.source))
-        path = self.input_root / rec.source
+        if rec.shown != rec.source:
+            rec.extra.extend(name_findings(rec.source))
+        path = os.path.join(self.input_s, rec.source)
         limit = int(self.config.limits.max_file_mb * 1024 * 1024)
         # Anything unusual (vanished, no permission, a symlink pointing outside
         # INPUT_DIR or dangling, not a regular file, too large) is worded by the
@@ -420,23 +450,31 @@ class _Build:
         try:
             st = os.lstat(path)
             if stat.S_ISLNK(st.st_mode):
-                if not inside(path, self.input_root):
-                    return self._reader_verdict(rec, path)
+                if not inside(Path(path), self.input_root):
+                    return self._reader_verdict(rec, Path(path))
                 st = os.stat(path)
             if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-                return self._reader_verdict(rec, path)
+                return self._reader_verdict(rec, Path(path))
+            old = rec.old
+            if not self.o.force and old is not None and old["source_key"] == _source_key(st):
+                rec.sha256, rec.stat, rec.source_key = old["sha256"], (st.st_size, st.st_mtime_ns), old["source_key"]
+                if self._unchanged(rec):
+                    return None
+            now = time.time_ns()
             with open(path, "rb") as f:
                 before = os.fstat(f.fileno())
                 data = f.read(limit + 1)
                 after = os.fstat(f.fileno())
         except OSError:
-            return self._reader_verdict(rec, path)
+            return self._reader_verdict(rec, Path(path))
         key = (after.st_size, after.st_mtime_ns)
         if (before.st_size, before.st_mtime_ns) != key or len(data) != after.st_size:
             rec.fail(changed_while_read())
             return None
         rec.stat = key
-        rec.sha256 = hashlib.sha256(data).hexdigest()
+        settled = max(after.st_mtime_ns, after.st_ctime_ns) < now - RACY_NS
+        rec.source_key = _source_key(after) if settled else None
+        rec.sha256 = _digest(data)
         if self._unchanged(rec):
             return None
         return data
@@ -467,12 +505,12 @@ class _Build:
             return False  # not a name this tool writes: never touch it
         if self.o.strict and old["status"] != "ok":
             return False  # its warnings now fail it: let the normal path say so
-        if _stat_key(self.out / old["document"]) != old["doc_stat"]:
+        if _stat_key(os.path.join(self.out_s, doc)) != old["doc_stat"]:
             return False  # the document is missing or was changed: make it again
         rec.status = "unchanged"
         rec.blob, rec.name, rec.counts, rec.own = old["blob"], old["name"], old["counts"], old["messages"]
         rec.document = old["document"]
-        rec.pdf_fresh = old.get("pdf_stat") is not None and _stat_key(self._pdf_of(rec.document)) == old["pdf_stat"]
+        rec.pdf_fresh = old["pdf_stat"] is not None and _stat_key(self._pdf_of(rec.document)) == old["pdf_stat"]
         return True
 
     def _tasks(self) -> Iterator[Item]:
@@ -486,10 +524,17 @@ class _Build:
     # -- the map ------------------------------------------------------------------
     def _map(self) -> None:
         tasks = self._tasks()
+        first = next(tasks, None)
+        if first is None:  # nothing to process (an unchanged run)
+            return
+        tasks = itertools.chain([first], tasks)
         if self.jobs <= 1:
             for index, data, name in tasks:
                 self._done(index, _packed(data, name, self.config, self.o.strict))
             return
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
         chunk = max(1, min(8, len(self.records) // (self.jobs * 8)))
         window = self.jobs * 2
         retry: deque[Item] = deque()
@@ -565,6 +610,8 @@ class _Build:
 
     def _isolated(self, items: list[Item]) -> None:
         """Process suspects of a worker crash one at a time: a crash now is theirs alone."""
+        from concurrent.futures.process import BrokenProcessPool
+
         pool: _Pool | None = None
         try:
             for item in items:
@@ -599,7 +646,7 @@ class _Build:
             except OSError as exc:
                 raise ReporterError(f"写入输出文件夹 {self.docs} 失败：{exc.strerror}") from None
             rec.rendered = True
-        if rec.stat is not None and _stat_key(self.input_root / rec.source) != rec.stat:
+        if rec.stat is not None and _stat_key(os.path.join(self.input_s, rec.source)) != rec.stat:
             rec.extra.append(changed_after_read())
         self.log.advance()
 
@@ -664,7 +711,7 @@ class _Build:
             rec.document = final
         fsync_files([rec.staged for rec in live if rec.staged is not None])
         for temp, final, rec in moves:
-            os.replace(temp, self.out / final)
+            os.replace(temp, os.path.join(self.out_s, final))
             rec.staged = None
         for rec in self.records:  # staged documents of workbooks that failed in the end
             if rec.staged is not None:
@@ -672,8 +719,10 @@ class _Build:
                 rec.staged = None
             if rec.status == "failed":
                 rec.document = None
+        removed = len(self.removed)
         self._mirror(self.docs, {r.document for r in live}, ".docx")
-        fsync_dir(self.docs)
+        if moves or len(self.removed) != removed:
+            fsync_dir(self.docs)
 
     def _mirror(self, folder: Path, keep: set[str], suffix: str) -> None:
         """Delete the files of ``folder`` that are not in ``keep`` (OUTPUT_DIR-relative)."""
@@ -681,8 +730,9 @@ class _Build:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except FileNotFoundError:
             return
+        where = folder.relative_to(self.out).as_posix()
         for entry in entries:
-            rel = f"{folder.relative_to(self.out).as_posix()}/{entry.name}"
+            rel = f"{where}/{entry.name}"
             if rel in keep or not entry.is_file(follow_symlinks=False):
                 continue
             if not entry.name.lower().endswith(suffix):
@@ -734,8 +784,6 @@ class _Build:
 
     # -- summary -------------------------------------------------------------------
     def _summary(self) -> dict | None:
-        from .summary import build_summary
-
         # What the summary is made from: a branch is determined by its bytes
         # (sha256), the configuration and the tool version.
         digest = hashlib.sha256(repr((self.fingerprint, __version__, self.as_of, self.roster)).encode())
@@ -749,6 +797,8 @@ class _Build:
             _stat_key(self.out / rel) == old.get("stats", {}).get(rel) for rel in files
         )
         if not fresh:
+            from .summary import build_summary
+
             try:
                 results = [self._file_result(r) for r in self.records]
                 xlsx, docx = build_summary(results, self.config, self.as_of, self.roster)
@@ -795,7 +845,7 @@ class _Build:
         if not isinstance(state, dict) or state.get("format") != (STATE_FORMAT, _model_signature()):
             return {}
         entries = state.get("entries")
-        keys = {"sha256", "fingerprint", "tool_version", "document", "doc_stat", "pdf_stat",
+        keys = {"sha256", "source_key", "fingerprint", "tool_version", "document", "doc_stat", "pdf_stat",
                 "status", "name", "counts", "messages", "blob"}
         if not isinstance(entries, dict) or not all(isinstance(e, dict) and keys <= e.keys() for e in entries.values()):
             return {}
@@ -807,12 +857,18 @@ class _Build:
         for rec in self.records:
             if rec.document is None or rec.sha256 is None or rec.blob is None or rec.name is None:
                 continue
+            old = rec.old
+            if rec.status == "unchanged" and rec.document == old["document"]:
+                doc_stat = old["doc_stat"]  # checked in _unchanged
+            else:
+                doc_stat = _stat_key(os.path.join(self.out_s, rec.document))
             entries[rec.source] = {
                 "sha256": rec.sha256,
+                "source_key": rec.source_key,
                 "fingerprint": self.fingerprint,
                 "tool_version": __version__,
                 "document": rec.document,
-                "doc_stat": _stat_key(self.out / rec.document),
+                "doc_stat": doc_stat,
                 "pdf_stat": _stat_key(self._pdf_of(rec.document)) if rec.pdf_fresh else None,
                 "status": status_of(rec.own),
                 "name": rec.name,

@@ -68,10 +68,12 @@ def discover(input_dir: Path, exclude: Path | None = None) -> Discovery:
         dirnames[:] = sorted(
             d for d in dirnames if not _hidden(d) and (excl is None or (here / d).resolve() != excl)
         )
+        # A string join per file, not Path objects: this runs on every (even unchanged) run.
+        prefix = "" if here == root else here.relative_to(root).as_posix() + "/"
         for name in filenames:
             if _hidden(name):
                 continue
-            rel = (here / name).relative_to(root).as_posix()
+            rel = prefix + name
             suffix = os.path.splitext(name)[1].lower()
             if suffix in WORKBOOK_SUFFIXES or suffix in CONVERT_SUFFIXES:
                 found.workbooks.append(rel)

@@ -600,3 +600,81 @@ def test_broken_reference_document_stops_the_run_before_any_work(tmp_path):
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "参考文档" in proc.stderr and "Traceback" not in proc.stderr
     assert not (out / "docs").exists() or not any((out / "docs").iterdir())
+
+
+# --- the stat cache: settled, unchanged files are not read again -------------------
+
+@pytest.fixture
+def hashed(monkeypatch) -> list[bytes]:
+    """Every workbook the build reads and hashes (the parent does the hashing)."""
+    import reporter.batch as batch
+
+    seen: list[bytes] = []
+    real = batch._digest
+
+    def spy(data: bytes) -> str:
+        seen.append(data)
+        return real(data)
+
+    monkeypatch.setattr(batch, "_digest", spy)
+    return seen
+
+
+def test_settled_unchanged_workbooks_are_not_read_again(tmp_path, monkeypatch, hashed):
+    import reporter.batch as batch
+
+    monkeypatch.setattr(batch, "RACY_NS", 0)  # files written a moment ago count as settled
+    inp, out = tmp_path / "in", tmp_path / "out"
+    a, b = good(inp / "a.xlsx", "甲党支部"), good(inp / "b.xlsx", "乙党支部")
+    assert build(inp, out).exit_code == 0 and len(hashed) == 2
+
+    hashed.clear()
+    assert build(inp, out).exit_code == 0
+    assert hashed == []  # neither file was read
+    rep = by_source(report(out))
+    assert {w["status"] for w in rep.values()} == {"unchanged"}
+    assert rep["a.xlsx"]["sha256"] == hashlib.sha256(a.read_bytes()).hexdigest()  # the stored hash is reported
+
+    # A rewrite that keeps the size and puts the old modification time back is
+    # still seen (its ctime moved), and only that file is read.
+    st = b.stat()
+    data = bytearray(b.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    b.write_bytes(bytes(data))
+    os.utime(b, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert b.stat().st_size == st.st_size and b.stat().st_mtime_ns == st.st_mtime_ns
+    build(inp, out)
+    assert hashed == [bytes(data)]
+    rep = by_source(report(out))
+    assert rep["b.xlsx"]["status"] != "unchanged" and rep["b.xlsx"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert rep["a.xlsx"]["status"] == "unchanged"
+    good(b, "乙党支部")  # repaired (a failed workbook has no cache entry: it is read on every run)
+    assert build(inp, out).exit_code == 0
+
+    # A file replaced by another one (a new inode) with the same bytes, size and times is read again.
+    st = a.stat()
+    copy = inp / "a.tmp"
+    shutil.copyfile(a, copy)
+    os.utime(copy, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(copy, a)
+    hashed.clear()
+    build(inp, out)
+    assert hashed == [a.read_bytes()] and report(out)["totals"]["unchanged"] == 2  # same bytes: no new document
+
+    hashed.clear()
+    assert build(inp, out, "--force").exit_code == 0
+    assert len(hashed) == 2  # --force reads everything
+
+
+def test_recently_changed_workbooks_are_hashed_again(tmp_path, monkeypatch, hashed):
+    """A file changed within RACY_NS of being read may change again without its
+    timestamps moving (coarse clocks): it is not trusted until it has settled."""
+    import reporter.batch as batch
+
+    monkeypatch.setattr(batch, "RACY_NS", 10**18)  # nothing is ever settled
+    inp, out = tmp_path / "in", tmp_path / "out"
+    good(inp / "a.xlsx", "甲党支部")
+    assert build(inp, out).exit_code == 0
+    hashed.clear()
+    assert build(inp, out).exit_code == 0
+    assert len(hashed) == 1 and report(out)["workbooks"][0]["status"] == "unchanged"
