@@ -70,7 +70,8 @@ SUMMARY_XLSX = f"{SUMMARY}/汇总表.xlsx"
 SUMMARY_DOCX = f"{SUMMARY}/汇总报告.docx"
 SUMMARY_PDF = f"{SUMMARY}/汇总报告.pdf"
 REPORT_NAME = "run-report.json"
-STATE_NAME = ".reporter-state.pickle"
+STATE_NAME = ".reporter-state.pickle"  # per workbook: hash, stat key, document, findings, pickled Branch
+SUMMARY_STATE_NAME = ".reporter-summary.json"  # what the summary files were made from
 STATE_FORMAT = 4
 
 # Test-only hook: a worker *process* whose workbook's name contains this
@@ -298,6 +299,27 @@ def _model_signature() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _give_back_freed_memory() -> None:
+    """Return freed heap pages to the system (glibc only; elsewhere nothing).
+
+    The pickled Branches are malloc'ed byte strings and the unpickled ones are
+    mostly small objects in Python's own arenas, which cannot reuse the space
+    the byte strings leave: without this, both copies count in the peak."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
+
+
 def _default_jobs() -> int:
     try:
         return len(os.sched_getaffinity(0)) or 1
@@ -363,8 +385,10 @@ class _Build:
         self.removed: list[str] = []
         self.timings: dict[str, float] = {}
         self.internal_errors: list[str] = []
-        self.state: dict = {}
-        self.saved_state: dict = {}  # the state file's content as last read or written
+        # The state file as last read or written: its format and number of
+        # entries (each record keeps its own entry in ``old``).
+        self.saved_format: tuple | None = None
+        self.saved_count = 0
         self.started_at = datetime.now().astimezone().isoformat(timespec="seconds")
         self.t0 = time.monotonic()
 
@@ -372,15 +396,16 @@ class _Build:
     def run(self) -> int:
         for folder in (self.out, self.docs, self.out / PDF, self.out / SUMMARY):
             remove_temp_files(folder)
-        self.state = self._load_state()
-        entries = self.state.get("entries", {})
+        entries = {} if self.o.force else self._load_state()
 
         t = time.monotonic()
         found = discover(self.input_root, exclude=self.out)
         ignored = self._filter_outputs(found)
         for folder in found.unreadable:
             self.log.warning(f"无法读取文件夹 {_shown(folder)}，其中的文件未处理（请检查权限）。")
-        self.records = [_Record(rel, _shown(rel), old=entries.get(rel)) for rel in found.workbooks]
+        self.records = [_Record(rel, _shown(rel), old=None if self.o.force else entries.get(rel))
+                        for rel in found.workbooks]
+        del entries  # the entries of removed workbooks (and all of them with --force) are freed here
         self.timings["discover"] = time.monotonic() - t
         self.log.info(
             f"开始：{self.input_root} 中有 {len(self.records)} 个工作簿"
@@ -403,13 +428,15 @@ class _Build:
 
         t = time.monotonic()
         self._pdfs()
+        self._save_state()  # the PDFs' stat keys
         self.timings["pdf"] = time.monotonic() - t
 
+        # From here on each Branch exists once, as an object for the summary
+        # (the pickled copies are dropped as they are unpickled): the state is final.
         t = time.monotonic()
         summary = self._summary()
         self.timings["summary"] = time.monotonic() - t
 
-        self._save_state()
         seconds = time.monotonic() - self.t0
         self.timings["total"] = seconds
         totals = self._totals()
@@ -519,6 +546,7 @@ class _Build:
             if data is None:
                 self.log.advance()
                 continue
+            rec.old = None  # processed anew: its old entry (and pickled Branch) is not needed
             yield index, data, rec.shown
 
     # -- the map ------------------------------------------------------------------
@@ -791,16 +819,23 @@ class _Build:
             row = (r.shown, self._status_for_summary(r), r.sha256, r.document, r.messages)
             digest.update(repr(row).encode("utf-8", "replace"))
         key = digest.hexdigest()
-        old = self.state.get("summary") or {}
+        old = self._load_summary_state()
         files = {SUMMARY_XLSX: None, SUMMARY_DOCX: None}
-        fresh = old.get("key") == key and all(
+        fresh = not self.o.force and old.get("key") == key and all(
             _stat_key(self.out / rel) == old.get("stats", {}).get(rel) for rel in files
         )
         if not fresh:
             from .summary import build_summary
 
             try:
-                results = [self._file_result(r) for r in self.records]
+                # The state is written: from here each Branch is kept once, as an
+                # object, its pickled copy given back as soon as it is unpickled.
+                results = []
+                for i, rec in enumerate(self.records, 1):
+                    results.append(self._file_result(rec))
+                    rec.old = rec.blob = None
+                    if i % 1000 == 0:
+                        _give_back_freed_memory()
                 xlsx, docx = build_summary(results, self.config, self.as_of, self.roster)
             except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
                 self.log.traceback("汇总", traceback.format_exc())
@@ -828,11 +863,30 @@ class _Build:
                 summary["pdf"] = SUMMARY_PDF
         elif pdf_stat is None and (self.out / SUMMARY_PDF).exists():
             self._unlink(SUMMARY_PDF)  # stale: made from an older summary report
-        self.state["summary"] = {"key": key, "stats": stats, "pdf_stat": pdf_stat}
+        new = {"key": key, "stats": stats, "pdf_stat": pdf_stat}
+        if new != old:
+            atomic_write(self.out / SUMMARY_STATE_NAME, json.dumps(new, ensure_ascii=False).encode())
         return summary
+
+    def _load_summary_state(self) -> dict:
+        """The summary's key and file stats as JSON (lists where they were tuples)."""
+        try:
+            state = json.loads((self.out / SUMMARY_STATE_NAME).read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(state, dict):
+            return {}
+        stats = state.get("stats")
+        return {
+            "key": state.get("key"),
+            "stats": {k: tuple(v) if isinstance(v, list) else None for k, v in stats.items()}
+            if isinstance(stats, dict) else {},
+            "pdf_stat": tuple(state["pdf_stat"]) if isinstance(state.get("pdf_stat"), list) else None,
+        }
 
     # -- state and report ------------------------------------------------------------
     def _load_state(self) -> dict:
+        """The entries of the last run's state file ({} when absent, old or damaged)."""
         path = self.out / STATE_NAME
         try:
             with open(path, "rb") as f:
@@ -849,20 +903,33 @@ class _Build:
                 "status", "name", "counts", "messages", "blob"}
         if not isinstance(entries, dict) or not all(isinstance(e, dict) and keys <= e.keys() for e in entries.values()):
             return {}
-        self.saved_state = dict(state)
-        return state
+        self.saved_format, self.saved_count = state["format"], len(entries)
+        return entries
 
     def _save_state(self) -> None:
-        entries = {}
-        for rec in self.records:
-            if rec.document is None or rec.sha256 is None or rec.blob is None or rec.name is None:
-                continue
-            old = rec.old
-            if rec.status == "unchanged" and rec.document == old["document"]:
-                doc_stat = old["doc_stat"]  # checked in _unchanged
-            else:
-                doc_stat = _stat_key(os.path.join(self.out_s, rec.document))
-            entries[rec.source] = {
+        """Write the state file when it would differ from the one on disk.
+
+        Each record's ``old`` is its entry in that file, so the file differs
+        exactly when an entry differs or the number of entries does."""
+        pairs = [(rec, entry) for rec in self.records if (entry := self._entry(rec)) is not None]
+        fmt = (STATE_FORMAT, _model_signature())
+        if fmt == self.saved_format and len(pairs) == self.saved_count and all(e == r.old for r, e in pairs):
+            return  # an unchanged run rewrites nothing
+        state = {"format": fmt, "entries": {rec.source: entry for rec, entry in pairs}}
+        atomic_write(self.out / STATE_NAME, lambda f: pickle.dump(state, f, protocol=5))
+        self.saved_format, self.saved_count = fmt, len(pairs)
+        for rec, entry in pairs:
+            rec.old = entry
+
+    def _entry(self, rec: _Record) -> dict | None:
+        if rec.document is None or rec.sha256 is None or rec.blob is None or rec.name is None:
+            return None
+        old = rec.old
+        if old is not None and rec.document == old["document"]:
+            doc_stat = old["doc_stat"]  # checked in _unchanged, or measured when last saved
+        else:
+            doc_stat = _stat_key(os.path.join(self.out_s, rec.document))
+        return {
                 "sha256": rec.sha256,
                 "source_key": rec.source_key,
                 "fingerprint": self.fingerprint,
@@ -875,11 +942,7 @@ class _Build:
                 "counts": rec.counts,
                 "messages": rec.own,
                 "blob": rec.blob,
-            }
-        self.state.update(format=(STATE_FORMAT, _model_signature()), entries=entries)
-        if self.state != self.saved_state:  # an unchanged run rewrites nothing
-            atomic_write(self.out / STATE_NAME, lambda f: pickle.dump(self.state, f, protocol=5))
-            self.saved_state = dict(self.state)
+        }
 
     def _file_result(self, rec: _Record) -> FileResult:
         """For the summary: "unchanged" means nothing to a committee reader, so it

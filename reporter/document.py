@@ -16,8 +16,8 @@ Three layers, kept apart:
 
 :func:`new_official_document` gives the same format as a python-docx
 ``Document`` (for the summary report), with :func:`add_title`,
-:func:`add_heading`, :func:`add_paragraph`, :func:`add_picture` and
-:func:`add_table`.
+:func:`add_heading`, :func:`add_paragraph`, :func:`add_picture`,
+:func:`add_table` and :func:`add_long_table`, saved by :func:`save_document`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -777,6 +777,41 @@ def add_picture(doc: Document, image, width=None) -> Paragraph:
     return para
 
 
+def _table_parts(ids: dict[str, str], rows: Iterable[Sequence[object]], header: bool,
+                 weights: Sequence[float], center: Sequence[bool], standalone: bool = True) -> Iterator[str]:
+    """A table's XML: the opening, then one string per row, then the close.
+    ``standalone``: declare the namespaces (not needed inside document.xml)."""
+    total = sum(weights)
+    widths = [round((PAGE_W - MARGIN_LEFT - MARGIN_RIGHT) * w / total) for w in weights]
+    centred = list(center) + [False] * (len(widths) - len(center))
+
+    def opening(width: int, centre: bool, bold: bool) -> str:  # a cell's markup before its text
+        jc = '<w:jc w:val="center"/>' if centre or bold else ""
+        rpr = "<w:rPr><w:b/><w:bCs/></w:rPr>" if bold else ""
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr>'
+                f'<w:pStyle w:val="{ids["table_text"]}"/>{jc}</w:pPr><w:r>{rpr}<w:t xml:space="preserve">')
+
+    openings = {bold: [opening(w, c, bold) for w, c in zip(widths, centred)] for bold in (False, True)}
+    yield "".join([f'<w:tbl {_NS}>' if standalone else "<w:tbl>",
+                   f'<w:tblPr><w:tblStyle w:val="{ids["table_grid"]}"/>'
+                   f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'
+                   '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
+                   ' w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+                   *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"])
+    first = header
+    for values in rows:
+        parts = ["<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if first else
+                 "<w:tr><w:trPr><w:cantSplit/></w:trPr>"]
+        for c, before in enumerate(openings[first]):
+            value = values[c] if c < len(values) else None
+            text = "" if value is None else str(value) if type(value) is int else _esc(str(value))
+            parts += [before, text, "</w:t></w:r></w:p></w:tc>"]
+        parts.append("</w:tr>")
+        yield "".join(parts)
+        first = False
+    yield "</w:tbl>"
+
+
 def add_table(doc: Document, rows: Iterable[Sequence[object]], header: bool = True, *,
               weights: Sequence[float] | None = None, center: Sequence[bool] = ()) -> Table:
     """A "Table Grid" table across the text block: text cells in the "Table
@@ -795,33 +830,60 @@ def add_table(doc: Document, rows: Iterable[Sequence[object]], header: bool = Tr
     if weights is None:
         rows = list(rows)
         weights = [1] * max((len(r) for r in rows), default=1)
-    total = sum(weights)
-    widths = [round((PAGE_W - MARGIN_LEFT - MARGIN_RIGHT) * w / total) for w in weights]
-    centred = list(center) + [False] * (len(widths) - len(center))
-    ids = _ids(doc)
-
-    def opening(width: int, centre: bool, bold: bool) -> str:  # a cell's markup before its text
-        jc = '<w:jc w:val="center"/>' if centre or bold else ""
-        rpr = "<w:rPr><w:b/><w:bCs/></w:rPr>" if bold else ""
-        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr>'
-                f'<w:pStyle w:val="{ids["table_text"]}"/>{jc}</w:pPr><w:r>{rpr}<w:t xml:space="preserve">')
-
-    openings = {bold: [opening(w, c, bold) for w, c in zip(widths, centred)] for bold in (False, True)}
-    parts = [f'<w:tbl {_NS}><w:tblPr><w:tblStyle w:val="{ids["table_grid"]}"/>'
-             f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'
-             '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
-             ' w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
-             *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"]
-    first = header
-    for values in rows:
-        parts.append("<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if first else
-                     "<w:tr><w:trPr><w:cantSplit/></w:trPr>")
-        for c, before in enumerate(openings[first]):
-            value = values[c] if c < len(values) else None
-            parts += [before, "" if value is None else _esc(str(value)), "</w:t></w:r></w:p></w:tc>"]
-        parts.append("</w:tr>")
-        first = False
-    parts.append("</w:tbl>")
-    tbl = parse_xml("".join(parts))
+    tbl = parse_xml("".join(_table_parts(_ids(doc), rows, header, weights, center)))
     _insert(doc, tbl)
     return Table(tbl, doc._body)
+
+
+@dataclass
+class LongTable:
+    """A table written into the package by :func:`save_document`, never parsed."""
+
+    marker: str  # the placeholder paragraph, as serialised
+    parts: Iterator[str]
+
+
+def add_long_table(doc: Document, rows: Iterable[Sequence[object]], *, weights: Sequence[float],
+                   center: Sequence[bool] = (), tables: list[LongTable]) -> None:
+    """:func:`add_table` for tables of thousands of rows (the summary's list of
+    every branch): a placeholder paragraph now, the rows streamed into
+    ``word/document.xml`` by :func:`save_document` (``rows`` is read then).
+    As an lxml tree, a 10,000-row table would take some 200 MB."""
+    name = f"_reporter_table_{len(tables) + 1}"
+    marker = f'<w:p><w:bookmarkStart w:id="0" w:name="{name}"/></w:p>'
+    _append(doc, marker)
+    tables.append(LongTable(marker, _table_parts(_ids(doc), rows, True, weights, center, standalone=False)))
+
+
+def save_document(doc: Document, tables: Sequence[LongTable] = ()) -> bytes:
+    """The package's bytes, with each :class:`LongTable` in place of its placeholder."""
+    out = io.BytesIO()
+    doc.save(out)
+    if not tables:
+        return out.getvalue()
+    result = io.BytesIO()
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                dst.writestr(info, src.read(info))
+                continue
+            text = src.read(info).decode("utf-8")
+            entry = zipfile.ZipInfo(info.filename, info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with dst.open(entry, "w") as f:
+                pos = 0
+                for table in tables:
+                    at = text.find(table.marker, pos)
+                    if at < 0:
+                        raise ReporterError("内部错误：汇总报告中找不到表格的位置。")  # pragma: no cover
+                    f.write(text[pos:at].encode("utf-8"))
+                    chunk: list[str] = []
+                    for part in table.parts:
+                        chunk.append(part)
+                        if len(chunk) >= 256:
+                            f.write("".join(chunk).encode("utf-8"))
+                            chunk.clear()
+                    f.write("".join(chunk).encode("utf-8"))
+                    pos = at + len(table.marker)
+                f.write(text[pos:].encode("utf-8"))
+    return result.getvalue()

@@ -15,6 +15,7 @@ is named (with its source file) but its partial content is not counted.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -323,9 +324,11 @@ def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str]
     from docx.shared import Mm
 
     from .chart import bar_chart
-    from .document import add_heading, add_paragraph, add_picture, add_table, add_title, new_official_document
+    from .document import (add_heading, add_long_table, add_paragraph, add_picture, add_table, add_title,
+                           new_official_document, save_document)
 
     doc = new_official_document(config)
+    long_tables: list = []  # the tables with a row per workbook, written at save time
     title = report_title(facts, config)
     doc.core_properties.title = title[:255]  # the property's limit; the page shows it whole
     doc.core_properties.author = "reporter"
@@ -406,22 +409,21 @@ def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str]
     if failed:
         add_paragraph(doc, f"共{len(failed)}份工作簿未通过校验，未生成对照检查材料，请相关支部按提示修改后重新提交。",
                       lead_in="（二）未通过校验的支部。")
-        add_table(doc, [["支部名称", "来源文件", "主要问题"],
-                        *([r.name or "（未能读取支部名称）", r.source, _first_error(r.result)] for r in failed)],
-                  weights=[3, 3.2, 6])
+        add_long_table(doc, [["支部名称", "来源文件", "主要问题"],
+                             *([r.name or "（未能读取支部名称）", r.source, _first_error(r.result)] for r in failed)],
+                       weights=[3, 3.2, 6], tables=long_tables)
     else:
         add_paragraph(doc, "收到的工作簿均通过校验。", lead_in="（二）未通过校验的支部。")
 
     # 五、各支部情况
     add_heading(doc, "五、各支部情况")
     add_paragraph(doc, "各支部查摆问题、剖析原因、制定整改措施及整改进展情况如下表。")
-    add_table(doc, [["序号", "支部名称", "问题", "原因", "措施", "已完成", "逾期", "状态"],
-                    *([i, r.name or "（未能读取）", *_counts(r), r.status] for i, r in enumerate(facts.rows, 1))],
-              weights=[1.4, 4.4, 1.3, 1.3, 1.3, 1.5, 1.3, 1.6], center=[True, False, *[True] * 6])
-
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    header = ["序号", "支部名称", "问题", "原因", "措施", "已完成", "逾期", "状态"]
+    add_long_table(doc, itertools.chain([header], ([i, r.name or "（未能读取）", *_counts(r), r.status]
+                                                   for i, r in enumerate(facts.rows, 1))),
+                   weights=[1.4, 4.4, 1.3, 1.3, 1.3, 1.5, 1.3, 1.6], center=[True, False, *[True] * 6],
+                   tables=long_tables)
+    return save_document(doc, long_tables)
 
 
 def _counts(row: Row) -> list[object]:

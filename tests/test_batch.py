@@ -120,9 +120,11 @@ def test_second_run_unchanged_then_edit_then_delete(mixed):
     assert build(inp, out).exit_code == 1
     before = mtimes(out / "docs")
     summary_before = mtimes(out / "summary")
+    state_before = {n: (out / n).stat().st_mtime_ns for n in (".reporter-state.pickle", ".reporter-summary.json")}
 
     second = build(inp, out)
     assert second.exit_code == 1
+    assert {n: (out / n).stat().st_mtime_ns for n in state_before} == state_before  # nothing rewritten
     rep = report(out)
     assert {s: w["status"] for s, w in by_source(rep).items() if w["status"] != "failed"} == {
         "一支部.xlsx": "unchanged", "sub/二支部.xlsx": "unchanged", "三支部.xlsx": "unchanged"}
@@ -156,7 +158,9 @@ def test_force_missing_document_and_now_failing_workbook(tmp_path):
     good(inp / "b.xlsx", "乙党支部")
     assert build(inp, out).exit_code == 0
     assert {w["status"] for w in report(out)["workbooks"]} == {"ok"}
+    summary_before = mtimes(out / "summary")
     assert {w["status"] for w in (build(inp, out, "--force"), report(out))[1]["workbooks"]} == {"ok"}
+    assert all(mtimes(out / "summary")[k] != v for k, v in summary_before.items())  # --force remakes everything
 
     (out / "docs" / "甲党支部.docx").unlink()  # a lost document is made again
     (out / "docs" / "乙党支部.docx").write_bytes(b"damaged")  # so is a damaged one

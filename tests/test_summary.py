@@ -412,3 +412,28 @@ def test_big_run_stays_correct():
     rows = sheet_rows(xlsx, "问题清单")
     assert len(rows) == 1 + n and rows[-1][3] == FORMULA and rows[CHUNK_ROWS][3] == f"问题{CHUNK_ROWS}"
     assert sheet_rows(xlsx, "总览")[1][4] == n
+
+
+def test_report_tables_of_every_workbook_are_streamed_in_place():
+    """The per-branch and failed-workbook tables (one row per workbook) are written
+    into document.xml at save time: all rows, in order, where their sections are,
+    and the package stays compressed."""
+    n_ok, n_failed = 600, 300
+    results = [ok(f"{i:04d}.xlsx", make_branch(f"第{i}党支部", ["理论学习"])) for i in range(1, n_ok + 1)]
+    results += [FileResult(f"坏{i}.xlsx", "failed", (error("E101", f"坏文件{i}"),), None) for i in range(1, n_failed + 1)]
+    report = build_summary(results, CONFIG, AS_OF, None)[1]
+    with zipfile.ZipFile(io.BytesIO(report)) as zf:
+        info = zf.getinfo("word/document.xml")
+        body = zf.read(info).decode()
+    assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size < info.file_size / 5
+    assert "_reporter_table_" not in body  # no placeholder left behind
+    d = docx.Document(io.BytesIO(report))
+    failed, per_branch = d.tables[-2:]
+    assert [r.cells[1].text for r in failed.rows[1:]] == [f"坏{i}.xlsx" for i in range(1, n_failed + 1)]
+    assert len(per_branch.rows) == 1 + n_ok + n_failed
+    assert [r.cells[1].text for r in per_branch.rows[1:n_ok + 1]] == [f"第{i}党支部" for i in range(1, n_ok + 1)]
+    # each table directly after its section's text, the per-branch table last in the body
+    blocks = [el.tag.rsplit("}", 1)[1] for el in d.element.body]
+    assert blocks[-2:] == ["tbl", "sectPr"]
+    texts = [p.text for p in d.paragraphs]
+    assert texts[-1] == "各支部查摆问题、剖析原因、制定整改措施及整改进展情况如下表。"
