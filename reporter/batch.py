@@ -820,10 +820,8 @@ class _Build:
             digest.update(repr(row).encode("utf-8", "replace"))
         key = digest.hexdigest()
         old = self._load_summary_state()
-        files = {SUMMARY_XLSX: None, SUMMARY_DOCX: None}
-        fresh = not self.o.force and old.get("key") == key and all(
-            _stat_key(self.out / rel) == old.get("stats", {}).get(rel) for rel in files
-        )
+        files = (SUMMARY_XLSX, SUMMARY_DOCX)
+        fresh = not self.o.force and old.get("key") == key and old.get("stats") == self._json_stats(files)
         if not fresh:
             from .summary import build_summary
 
@@ -846,9 +844,9 @@ class _Build:
             atomic_write(self.out / SUMMARY_DOCX, docx)
             del xlsx, docx
         summary = {"xlsx": SUMMARY_XLSX, "docx": SUMMARY_DOCX}
-        stats = {rel: _stat_key(self.out / rel) for rel in files}
+        stats = self._json_stats(files)
         pdf_stat = old.get("pdf_stat") if fresh else None
-        if pdf_stat is not None and _stat_key(self.out / SUMMARY_PDF) != pdf_stat:
+        if pdf_stat is not None and self._json_stats([SUMMARY_PDF])[SUMMARY_PDF] != pdf_stat:
             pdf_stat = None
         if self.o.pdf:
             if pdf_stat is None:
@@ -858,7 +856,7 @@ class _Build:
                 if problem is not None:
                     self.log.error(f"汇总报告未能转换为 PDF：{problem}")
                     self.internal_errors.append("summary pdf")
-                pdf_stat = _stat_key(self.out / SUMMARY_PDF) if problem is None else None
+                pdf_stat = self._json_stats([SUMMARY_PDF])[SUMMARY_PDF] if problem is None else None
             if pdf_stat is not None:
                 summary["pdf"] = SUMMARY_PDF
         elif pdf_stat is None and (self.out / SUMMARY_PDF).exists():
@@ -869,20 +867,15 @@ class _Build:
         return summary
 
     def _load_summary_state(self) -> dict:
-        """The summary's key and file stats as JSON (lists where they were tuples)."""
+        """{"key": …, "stats": {file: [size, mtime_ns]}, "pdf_stat": …} ({} when absent or damaged)."""
         try:
             state = json.loads((self.out / SUMMARY_STATE_NAME).read_bytes())
         except (OSError, ValueError):
             return {}
-        if not isinstance(state, dict):
-            return {}
-        stats = state.get("stats")
-        return {
-            "key": state.get("key"),
-            "stats": {k: tuple(v) if isinstance(v, list) else None for k, v in stats.items()}
-            if isinstance(stats, dict) else {},
-            "pdf_stat": tuple(state["pdf_stat"]) if isinstance(state.get("pdf_stat"), list) else None,
-        }
+        return state if isinstance(state, dict) else {}
+
+    def _json_stats(self, files) -> dict[str, list[int] | None]:
+        return {rel: list(key) if (key := _stat_key(self.out / rel)) else None for rel in files}
 
     # -- state and report ------------------------------------------------------------
     def _load_state(self) -> dict:
