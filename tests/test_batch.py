@@ -682,3 +682,70 @@ def test_recently_changed_workbooks_are_hashed_again(tmp_path, monkeypatch, hash
     hashed.clear()
     assert build(inp, out).exit_code == 0
     assert len(hashed) == 1 and report(out)["workbooks"][0]["status"] == "unchanged"
+
+
+# --- a workbook that changes while the run holds it --------------------------------
+
+def test_workbook_changed_while_read_is_e403_and_the_rest_go_on(tmp_path, monkeypatch):
+    import reporter.batch as batch
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    good(inp / "a.xlsx", "甲党支部")
+    b = good(inp / "b.xlsx", "乙党支部")
+    real_open = open
+
+    class Growing:  # the file grows between opening it and reading it, as a slow save would
+        def __init__(self, path):
+            self.f, self.path = real_open(path, "rb"), path
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def fileno(self):
+            return self.f.fileno()
+
+        def read(self, n=-1):
+            with real_open(self.path, "ab") as g:
+                g.write(b"\0" * 100)
+            return self.f.read(n)
+
+    monkeypatch.setattr(batch, "open", lambda path, mode="r": Growing(path) if path.endswith("b.xlsx")
+                        else real_open(path, mode), raising=False)
+    assert build(inp, out).exit_code == 1
+    rep = by_source(report(out))
+    assert rep["a.xlsx"]["status"] == "ok"
+    assert rep["b.xlsx"]["status"] == "failed" and [m["code"] for m in rep["b.xlsx"]["messages"]] == ["E403"]
+    assert not (out / "docs" / "乙党支部.docx").exists()
+
+    monkeypatch.undo()  # the save has finished: the next run takes it
+    good(b, "乙党支部")
+    assert build(inp, out).exit_code == 0
+    assert by_source(report(out))["b.xlsx"]["status"] == "ok"
+
+
+def test_workbook_changed_after_read_is_w407_and_redone_next_run(tmp_path, monkeypatch):
+    import reporter.batch as batch
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    a = good(inp / "a.xlsx", "甲党支部")
+    real = batch._packed
+
+    def edit_during_processing(data, filename, config, strict):  # --jobs 1: processed in this process
+        good(a, "新的甲党支部")
+        return real(data, filename, config, strict)
+
+    monkeypatch.setattr(batch, "_packed", edit_during_processing)
+    assert build(inp, out, "--jobs", "1").exit_code == 0
+    entry = report(out)["workbooks"][0]
+    assert entry["status"] == "warning" and [m["code"] for m in entry["messages"]] == ["W407"]
+    assert entry["branch"] == "甲党支部" and (out / "docs" / "甲党支部.docx").exists()  # made from what was read
+
+    monkeypatch.undo()
+    assert build(inp, out).exit_code == 0
+    entry = report(out)["workbooks"][0]
+    assert entry["status"] == "ok" and entry["branch"] == "新的甲党支部"
+    assert entry["sha256"] == hashlib.sha256(a.read_bytes()).hexdigest()
+    assert not (out / "docs" / "甲党支部.docx").exists()
