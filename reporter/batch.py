@@ -6,13 +6,20 @@ The flow of one run, all under an exclusive lock on OUTPUT_DIR:
 2. discover the workbooks; read each one in this (parent) process, hash it
    and decide: unchanged since its last good build (bytes, configuration,
    tool version, document still in place) → reuse the stored Branch; else
-   hand the bytes to a worker (:func:`reporter.pipeline.process`);
+   hand the bytes to a worker process (:func:`reporter.pipeline.process`).
+   A settled file whose stat key is as when it was hashed is not read again;
 3. workers send back outcomes; each new document is written at once to a
    temporary file in ``docs/`` (so memory holds only the Branch records the
-   summary needs);
+   summary needs).  A worker that dies costs its workbook only (E404); one
+   that holds a workbook longer than ``[limits] max_seconds`` is killed (E405);
 4. names are assigned (safe, collisions numbered in source order), the new
    documents renamed into place, stale ones deleted; state saved;
-5. PDFs (``--pdf``), the summary, run-report.json, state again.
+5. PDFs (``--pdf``) and the state again; then the summary (the pickled
+   Branches are dropped as they are unpickled) and run-report.json.
+
+Findings of the batch job itself: E403 (file changed while read), E404,
+E405, W401 (two workbooks name the same branch), W405 (file name not
+printable), W407 (file changed after it was read), W501 (PDF failed).
 
 Every output goes through :mod:`reporter.fsutil` (temporary file, fsync,
 rename), so SIGKILL at any moment leaves old-complete or new-complete files
@@ -116,22 +123,31 @@ def worker_died() -> Message:
     )
 
 
+def timed_out(seconds: float) -> Message:
+    return error(
+        "E405",
+        f"处理超过 {seconds:g} 秒仍未完成，已停止处理此工作簿，其他工作簿不受影响。"
+        "请检查文件是否异常（如内容极多或已损坏）；确需更长时间时，可调大 reporter.toml 中 [limits] 的 max_seconds。",
+    )
+
+
 def changed_after_read() -> Message:
     return warning("W407", "处理期间文件又被修改，本次材料按修改前的内容生成；下次运行时会按新内容重新生成。")
 
 
 # --- the worker side ---------------------------------------------------------
 
-_W: dict = {}  # per worker process: config, strict, slots, slot
+_W: dict = {}  # per worker process: config, strict, the pool's shared arrays, slot
 
 
-def _init_worker(config: Config, strict: bool, slots, counter) -> None:
+def _init_worker(config: Config, strict: bool, slots, started, pids, counter) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     close_inherited_locks()  # a forked worker must not keep OUTPUT_DIR locked
     with counter.get_lock():
         slot = counter.value
         counter.value += 1
-    _W.update(config=config, strict=strict, slots=slots, slot=slot, in_worker=True)
+    pids[slot] = os.getpid()
+    _W.update(config=config, strict=strict, slots=slots, started=started, slot=slot, in_worker=True)
 
 
 def _process_one(data: bytes, filename: str, config: Config, strict: bool) -> Outcome:
@@ -168,9 +184,10 @@ def _packed(data: bytes, filename: str, config: Config, strict: bool) -> Packed:
 
 def _work(items: list[tuple[int, bytes, str]]) -> list[tuple[int, Packed]]:
     """Run in a worker: process a chunk, marking which item is in progress."""
-    slots, slot = _W["slots"], _W["slot"]
+    slots, started, slot = _W["slots"], _W["started"], _W["slot"]
     out = []
     for index, data, filename in items:
+        started[slot] = time.monotonic()  # before the index: the parent reads them the other way round
         slots[slot] = index
         out.append((index, _packed(data, filename, _W["config"], _W["strict"])))
     slots[slot] = -1
@@ -191,7 +208,8 @@ def _mp_context():
 
 
 class _Pool:
-    """A ProcessPoolExecutor plus a shared array saying which item each worker holds."""
+    """A ProcessPoolExecutor plus shared arrays saying which item each worker
+    holds, since when, and the worker's process id."""
 
     def __init__(self, jobs: int, config: Config, strict: bool) -> None:
         # Import the heavy modules once here, so forked workers inherit them.
@@ -201,13 +219,31 @@ class _Pool:
 
         ctx = _mp_context()
         self.slots = ctx.Array("q", [-1] * jobs, lock=False)
+        self.started = ctx.Array("d", jobs, lock=False)  # time.monotonic() (system-wide on Linux)
+        self.pids = ctx.Array("q", jobs, lock=False)
         counter = ctx.Value("i", 0)
         self.executor = ProcessPoolExecutor(
-            jobs, mp_context=ctx, initializer=_init_worker, initargs=(config, strict, self.slots, counter)
+            jobs, mp_context=ctx, initializer=_init_worker,
+            initargs=(config, strict, self.slots, self.started, self.pids, counter),
         )
 
     def in_progress(self) -> set[int]:
         return {int(i) for i in self.slots if i >= 0}
+
+    def stop_overdue(self, seconds: float) -> set[int]:
+        """Kill each worker that has held its item for more than ``seconds``; those items.
+
+        The pool then breaks, and the map treats it like any other worker death."""
+        now, late = time.monotonic(), set()
+        for slot in range(len(self.slots)):
+            index = self.slots[slot]
+            if index >= 0 and now - self.started[slot] > seconds and self.pids[slot] > 0:
+                try:
+                    os.kill(self.pids[slot], signal.SIGKILL)
+                except ProcessLookupError:
+                    continue
+                late.add(int(index))
+        return late
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
@@ -385,6 +421,7 @@ class _Build:
         self.removed: list[str] = []
         self.timings: dict[str, float] = {}
         self.internal_errors: list[str] = []
+        self.timed_out: set[int] = set()  # records whose worker was stopped for taking too long
         # The state file as last read or written: its format and number of
         # entries (each record keeps its own entry in ``old``).
         self.saved_format: tuple | None = None
@@ -556,10 +593,8 @@ class _Build:
         if first is None:  # nothing to process (an unchanged run)
             return
         tasks = itertools.chain([first], tasks)
-        if self.jobs <= 1:
-            for index, data, name in tasks:
-                self._done(index, _packed(data, name, self.config, self.o.strict))
-            return
+        # Always in worker processes, even with --jobs 1: a crash or a hang
+        # costs one workbook, never the run.
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
@@ -599,7 +634,10 @@ class _Build:
                         pool = None
                         continue
                     break
-                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                done, _ = wait(list(inflight), timeout=1.0, return_when=FIRST_COMPLETED)
+                if not done:
+                    self.timed_out |= pool.stop_overdue(self.config.limits.max_seconds)
+                    continue
                 lost: list[Item] = []
                 for fut in done:
                     items = inflight.pop(fut)
@@ -627,7 +665,9 @@ class _Build:
                 if not suspects:
                     breaks_without_suspect += 1
                 for item in sorted(lost, key=lambda i: i[0], reverse=True):
-                    if item[0] in suspects or breaks_without_suspect >= 3:
+                    if item[0] in self.timed_out:
+                        self._failed_in_worker(item[0])
+                    elif item[0] in suspects or breaks_without_suspect >= 3:
                         isolate.append(item)
                     else:
                         retry.appendleft(item)
@@ -638,6 +678,7 @@ class _Build:
 
     def _isolated(self, items: list[Item]) -> None:
         """Process suspects of a worker crash one at a time: a crash now is theirs alone."""
+        from concurrent.futures import wait
         from concurrent.futures.process import BrokenProcessPool
 
         pool: _Pool | None = None
@@ -645,19 +686,30 @@ class _Build:
             for item in items:
                 if pool is None:
                     pool = _Pool(1, self.config, self.o.strict)
+                future = pool.executor.submit(_work, [item])
+                while not wait([future], timeout=1.0).done:
+                    self.timed_out |= pool.stop_overdue(self.config.limits.max_seconds)
                 try:
-                    for result in pool.executor.submit(_work, [item]).result():
+                    for result in future.result():
                         self._done(*result)
                 except BrokenProcessPool:
                     pool.close()
                     pool = None
-                    rec = self.records[item[0]]
-                    rec.fail(worker_died())
-                    self.log.error(f"{rec.shown}：处理时工作进程意外退出，已跳过。")
-                    self.log.advance()
+                    self._failed_in_worker(item[0])
         finally:
             if pool is not None:
                 pool.close()
+
+    def _failed_in_worker(self, index: int) -> None:
+        """The worker processing this workbook died (a crash) or was stopped (too slow)."""
+        rec = self.records[index]
+        if index in self.timed_out:
+            rec.fail(timed_out(self.config.limits.max_seconds))
+            self.log.error(f"{rec.shown}：处理超时，已跳过。")
+        else:
+            rec.fail(worker_died())
+            self.log.error(f"{rec.shown}：处理时工作进程意外退出，已跳过。")
+        self.log.advance()
 
     def _done(self, index: int, packed: Packed) -> None:
         """A worker's outcome: keep the Branch and findings, put the document on disk."""

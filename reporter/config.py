@@ -47,6 +47,7 @@ class Limits:
     max_rows: int = 5000  # per sheet
     max_columns: int = 100  # per sheet
     max_cell_chars: int = 5000  # longer text is cut with a warning
+    max_seconds: float = 120.0  # processing one workbook in `build`; the worker is then stopped (E405)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ class Config:
         data = asdict(self)
         data.pop("source")
         data.pop("roster")
+        data["limits"].pop("max_seconds")  # a time limit changes no document
         if self.reference_doc:
             try:
                 data["reference_doc_sha256"] = hashlib.sha256(Path(self.reference_doc).read_bytes()).hexdigest()

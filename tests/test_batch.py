@@ -749,3 +749,42 @@ def test_workbook_changed_after_read_is_w407_and_redone_next_run(tmp_path, monke
     assert entry["status"] == "ok" and entry["branch"] == "新的甲党支部"
     assert entry["sha256"] == hashlib.sha256(a.read_bytes()).hexdigest()
     assert not (out / "docs" / "甲党支部.docx").exists()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_hanging_workbook_is_stopped_and_the_rest_go_on(tmp_path, monkeypatch, jobs):
+    """[limits] max_seconds: a worker stuck on one workbook is killed; that
+    workbook fails with E405, every other one is processed."""
+    import reporter.batch as batch
+    from reporter.batch import BuildOptions, run_build
+    from reporter.config import Limits
+
+    real = batch.process
+
+    def maybe_hang(data, filename, config, strict):  # inherited by the forked workers
+        if "卡住" in filename:
+            time.sleep(3600)
+        return real(data, filename, config, strict)
+
+    monkeypatch.setattr(batch, "process", maybe_hang)
+    inp, out = tmp_path / "in", tmp_path / "out"
+    for i in range(1, 5):
+        good(inp / f"{i}.xlsx", f"第{i}党支部")
+    good(inp / "卡住.xlsx", "第五党支部")
+    config = Config(limits=Limits(max_seconds=1.5))
+    t = time.monotonic()
+    code = run_build(BuildOptions(inp, out, config, jobs=jobs, as_of=date(2024, 6, 30), quiet=True))
+    assert time.monotonic() - t < 60
+    assert code == 1
+    rep = by_source(report(out))
+    assert [m["code"] for m in rep["卡住.xlsx"]["messages"]] == ["E405"]
+    assert "1.5 秒" in rep["卡住.xlsx"]["messages"][0]["message"]
+    assert {s: w["status"] for s, w in rep.items() if s != "卡住.xlsx"} == {f"{i}.xlsx": "ok" for i in range(1, 5)}
+    assert sorted(p.name for p in (out / "docs").iterdir()) == [f"第{i}党支部.docx" for i in range(1, 5)]
+
+
+def test_the_time_limit_is_not_part_of_the_configuration_fingerprint():
+    from reporter.config import Limits
+
+    assert Config(limits=Limits(max_seconds=5)).fingerprint() == Config().fingerprint()
+    assert Config(limits=Limits(max_rows=10)).fingerprint() != Config().fingerprint()
