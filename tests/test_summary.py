@@ -437,3 +437,18 @@ def test_report_tables_of_every_workbook_are_streamed_in_place():
     assert blocks[-2:] == ["tbl", "sectPr"]
     texts = [p.text for p in d.paragraphs]
     assert texts[-1] == "各支部查摆问题、剖析原因、制定整改措施及整改进展情况如下表。"
+
+
+def test_report_with_a_reference_document_keeps_its_long_tables(tmp_path):
+    from dataclasses import replace as with_config
+
+    from test_document import reference_docx
+
+    ref = reference_docx(tmp_path / "zh.docx", {"Heading1": "1", "Title": "a3"})
+    results = [ok(f"{i}.xlsx", make_branch(f"第{i}党支部", ["理论学习"])) for i in range(1, 31)]
+    report = build_summary(results, with_config(CONFIG, reference_doc=str(ref)), AS_OF, None)[1]
+    d = docx.Document(io.BytesIO(report))
+    assert d.sections[0].header.paragraphs[0].text == "某某单位党委文件"
+    per_branch = d.tables[-1]
+    assert [r.cells[1].text for r in per_branch.rows[1:]] == [f"第{i}党支部" for i in range(1, 31)]
+    assert per_branch.style.name == "Table Grid"
