@@ -99,6 +99,7 @@ class BuildOptions:
     pdf: bool = False
     quiet: bool = False
     log_file: Path | None = None
+    allow_empty: bool = False  # the input folder is meant to be empty: do not refuse the run
 
 
 # --- findings of the batch job (E4xx / W4xx) ---------------------------------

@@ -51,6 +51,11 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class PdfSettings:
+    timeout: float = 180.0  # seconds one LibreOffice batch may take before it is stopped
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     categories: tuple[str, ...] = DEFAULT_CATEGORIES
     statuses: tuple[str, ...] = DEFAULT_STATUSES
@@ -60,7 +65,9 @@ class Config:
     default_theme: str = "主题教育专题组织生活会"
     fonts: Fonts = field(default_factory=Fonts)
     limits: Limits = field(default_factory=Limits)
-    reference_doc: str | None = None  # path to a user's .docx with styles/page set-up
+    pdf: PdfSettings = field(default_factory=PdfSettings)
+    reference_doc: str | None = None  # path to a unit's letterhead .docx (headers, logo, extra styles)
+    reference_styles: bool = False  # take the reference's styles, page and footers wholesale (pandoc's way)
     roster: str | None = None  # path to the roster (.xlsx / .csv)
     source: str | None = None  # the file this came from, for messages
 
@@ -70,6 +77,7 @@ class Config:
         data.pop("source")
         data.pop("roster")
         data["limits"].pop("max_seconds")  # a time limit changes no document
+        data.pop("pdf")  # neither does the PDF engine's time limit
         if self.reference_doc:
             try:
                 data["reference_doc_sha256"] = hashlib.sha256(Path(self.reference_doc).read_bytes()).hexdigest()
@@ -152,6 +160,12 @@ def parse_config(data: dict, source: str | None = None, base: Path | None = None
             changes[key] = _section(Fonts, key, value)
         elif key == "limits":
             changes[key] = _section(Limits, key, value)
+        elif key == "pdf":
+            changes[key] = _section(PdfSettings, key, value)
+        elif key == "reference_styles":
+            if not isinstance(value, bool):
+                raise ConfigError("配置项 reference_styles 应为 true 或 false。")
+            changes[key] = value
         else:
             raise ConfigError(f"配置项 {key} 无法识别，请检查拼写（参见 reporter.example.toml）。")
     cfg = replace(cfg, **changes)

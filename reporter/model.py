@@ -77,8 +77,10 @@ class Cause(Item):
 class Measure(Item):
     problems: tuple[int, ...] = ()  # 对应问题: the problems' 序号
     owner: str | None = None  # 责任人
-    deadline: date | None = None  # 完成时限
+    deadline: date | None = None  # 完成时限 as a due date (end of the month / year for 2024年6月 / 2024年底)
     status: str | None = None  # 完成情况
+    deadline_text: str | None = None  # 完成时限 as written, when it is not a plain date (长期坚持, 2024年6月 …)
+    problems_text: str = ""  # 对应问题 as written (全部, 1、3, 十一 …)
 
     def is_overdue(self, as_of: date, done_status: str = "已完成") -> bool:
         return self.deadline is not None and self.deadline < as_of and self.status != done_status
@@ -114,6 +116,7 @@ class ReadResult:
 
     branch: Branch | None
     messages: tuple[Message, ...] = field(default=())
+    name: str | None = None  # 支部名称 whenever it could be read, also when the workbook failed
 
     @property
     def failed(self) -> bool:
@@ -133,6 +136,8 @@ class FileResult:
     branch: Branch | None = None
     sha256: str | None = None
     document: str | None = None  # path relative to OUTPUT_DIR, "docs/….docx"
+    name: str | None = None  # 支部名称 whenever it could be read (also for a failed workbook)
+    duplicate_of: str | None = None  # another workbook of the same branch that the summary uses instead
 
     @property
     def counts(self) -> dict[str, int]:

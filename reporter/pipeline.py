@@ -20,6 +20,7 @@ class Outcome:
     messages: tuple[Message, ...]
     document: bytes | None  # the .docx, None when failed
     traceback: str | None = None  # of an internal error (E900), for the log file only
+    name: str | None = None  # 支部名称 whenever it could be read (also when failed)
 
 
 def process(data: bytes, filename: str, config: Config, strict: bool = False, render: bool = True) -> Outcome:

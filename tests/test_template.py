@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from reporter import TEMPLATE_VERSION
 from reporter.cli import app
-from reporter.config import Config, Fonts, Limits, load_config, parse_config
+from reporter.config import Config, Fonts, Limits, PdfSettings, load_config, parse_config
 from reporter.errors import UsageError
 from reporter.schema import (
     CAUSES,
@@ -345,11 +345,11 @@ def test_example_config_parses_to_the_defaults():
 
 def test_example_config_names_every_key():
     text = (ROOT / "reporter.example.toml").read_text(encoding="utf-8")
-    keys = [f.name for f in fields(Config) if f.name not in ("fonts", "limits", "source")]
-    keys += [f.name for f in fields(Fonts)] + [f.name for f in fields(Limits)]
+    keys = [f.name for f in fields(Config) if f.name not in ("fonts", "limits", "pdf", "source")]
+    keys += [f.name for f in fields(Fonts)] + [f.name for f in fields(Limits)] + [f.name for f in fields(PdfSettings)]
     for key in keys:
         assert re.search(rf"^(# )?{key} = ", text, re.M), key
-    assert "[fonts]" in text and "[limits]" in text
+    assert "[fonts]" in text and "[limits]" in text and "[pdf]" in text
 
 
 def test_example_config_alternative_category_lists_parse():
