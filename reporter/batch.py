@@ -34,9 +34,7 @@ import itertools
 import json
 import os
 import pickle
-import signal
 import stat
-import threading
 import time
 import traceback
 from collections import defaultdict, deque
@@ -54,7 +52,6 @@ from .errors import ReporterError, UsageError
 from .fsutil import (
     OutputLock,
     atomic_write,
-    close_inherited_locks,
     fsync_dir,
     fsync_files,
     inside,
@@ -63,7 +60,8 @@ from .fsutil import (
     write_temp,
 )
 from .model import Branch, FileResult, Message, error, status_of, warning
-from .pipeline import Outcome, internal_error, process
+from .pipeline import internal_error
+from .pool import Item, Packed, _Pool, _work
 from .runlog import Row, RunLog, final_line
 
 if TYPE_CHECKING:
@@ -81,9 +79,6 @@ STATE_NAME = ".reporter-state.pickle"  # per workbook: hash, stat key, document,
 SUMMARY_STATE_NAME = ".reporter-summary.json"  # what the summary files were made from
 STATE_FORMAT = 4
 
-# Test-only hook: a worker *process* whose workbook's name contains this
-# string kills itself with SIGKILL, as the kernel's OOM killer would.
-CRASH_ENV = "REPORTER_TEST_CRASH_ON"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,123 +129,6 @@ def timed_out(seconds: float) -> Message:
 
 def changed_after_read() -> Message:
     return warning("W407", "处理期间文件又被修改，本次材料按修改前的内容生成；下次运行时会按新内容重新生成。")
-
-
-# --- the worker side ---------------------------------------------------------
-
-_W: dict = {}  # per worker process: config, strict, the pool's shared arrays, slot
-
-
-def _init_worker(config: Config, strict: bool, slots, started, pids, counter) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
-    close_inherited_locks()  # a forked worker must not keep OUTPUT_DIR locked
-    with counter.get_lock():
-        slot = counter.value
-        counter.value += 1
-    pids[slot] = os.getpid()
-    _W.update(config=config, strict=strict, slots=slots, started=started, slot=slot, in_worker=True)
-
-
-def _process_one(data: bytes, filename: str, config: Config, strict: bool) -> Outcome:
-    # --- test-only hook (see CRASH_ENV); inert unless the variable is set ---
-    crash_on = os.environ.get(CRASH_ENV)
-    if crash_on and _W.get("in_worker") and crash_on in filename:
-        os.kill(os.getpid(), signal.SIGKILL)
-    # -------------------------------------------------------------------------
-    return process(data, filename, config, strict)
-
-
-@dataclass(frozen=True, slots=True)
-class Packed:
-    """A worker's answer.  The Branch travels pickled, exactly as the state file
-    stores it, and is unpickled in the parent only when the summary needs it."""
-
-    status: str
-    name: str | None  # 支部名称
-    counts: dict[str, int]
-    messages: tuple[Message, ...]
-    blob: bytes  # pickle of the Branch (or None)
-    document: bytes | None
-    traceback: str | None
-
-
-def _packed(data: bytes, filename: str, config: Config, strict: bool) -> Packed:
-    outcome = _process_one(data, filename, config, strict)
-    branch = outcome.branch
-    counts = FileResult("", "ok", branch=branch).counts
-    blob = pickle.dumps(branch, protocol=pickle.HIGHEST_PROTOCOL)
-    name = branch.info.name if branch else None
-    return Packed(outcome.status, name, counts, tuple(outcome.messages), blob, outcome.document, outcome.traceback)
-
-
-def _work(items: list[tuple[int, bytes, str]]) -> list[tuple[int, Packed]]:
-    """Run in a worker: process a chunk, marking which item is in progress."""
-    slots, started, slot = _W["slots"], _W["started"], _W["slot"]
-    out = []
-    for index, data, filename in items:
-        started[slot] = time.monotonic()  # before the index: the parent reads them the other way round
-        slots[slot] = index
-        out.append((index, _packed(data, filename, _W["config"], _W["strict"])))
-    slots[slot] = -1
-    return out
-
-
-def _mp_context():
-    """fork where it is safe (Linux, no other threads), else forkserver/spawn."""
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1 and os.name == "posix":
-        return multiprocessing.get_context("fork")
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["reporter.pipeline", "reporter.workbook", "reporter.document"])
-    return ctx
-
-
-class _Pool:
-    """A ProcessPoolExecutor plus shared arrays saying which item each worker
-    holds, since when, and the worker's process id."""
-
-    def __init__(self, jobs: int, config: Config, strict: bool) -> None:
-        # Import the heavy modules once here, so forked workers inherit them.
-        from concurrent.futures import ProcessPoolExecutor
-
-        from . import document, workbook  # noqa: F401
-
-        ctx = _mp_context()
-        self.slots = ctx.Array("q", [-1] * jobs, lock=False)
-        self.started = ctx.Array("d", jobs, lock=False)  # time.monotonic() (system-wide on Linux)
-        self.pids = ctx.Array("q", jobs, lock=False)
-        counter = ctx.Value("i", 0)
-        self.executor = ProcessPoolExecutor(
-            jobs, mp_context=ctx, initializer=_init_worker,
-            initargs=(config, strict, self.slots, self.started, self.pids, counter),
-        )
-
-    def in_progress(self) -> set[int]:
-        return {int(i) for i in self.slots if i >= 0}
-
-    def stop_overdue(self, seconds: float) -> set[int]:
-        """Kill each worker that has held its item for more than ``seconds``; those items.
-
-        The pool then breaks, and the map treats it like any other worker death."""
-        now, late = time.monotonic(), set()
-        for slot in range(len(self.slots)):
-            index = self.slots[slot]
-            if index >= 0 and now - self.started[slot] > seconds and self.pids[slot] > 0:
-                try:
-                    os.kill(self.pids[slot], signal.SIGKILL)
-                except ProcessLookupError:
-                    continue
-                late.add(int(index))
-        return late
-
-    def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
-
-
-Item = tuple[int, bytes, str]  # (record index, workbook bytes, file name for messages)
 
 
 # --- the parent side -----------------------------------------------------------

@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import standard_bytes, write_docx
-from reporter.batch import CRASH_ENV
+from reporter.pool import CRASH_ENV
 from reporter.pipeline import process
 from reporter.cli import app
 from reporter.config import Config
@@ -727,17 +727,17 @@ def test_workbook_changed_while_read_is_e403_and_the_rest_go_on(tmp_path, monkey
 
 
 def test_workbook_changed_after_read_is_w407_and_redone_next_run(tmp_path, monkeypatch):
-    import reporter.batch as batch
+    import reporter.pool as pool
 
     inp, out = tmp_path / "in", tmp_path / "out"
     a = good(inp / "a.xlsx", "甲党支部")
-    real = batch._packed
+    real = pool._packed
 
     def edit_during_processing(data, filename, config, strict):  # --jobs 1: processed in this process
         good(a, "新的甲党支部")
         return real(data, filename, config, strict)
 
-    monkeypatch.setattr(batch, "_packed", edit_during_processing)
+    monkeypatch.setattr(pool, "_packed", edit_during_processing)
     assert build(inp, out, "--jobs", "1").exit_code == 0
     entry = report(out)["workbooks"][0]
     assert entry["status"] == "warning" and [m["code"] for m in entry["messages"]] == ["W407"]
@@ -755,18 +755,18 @@ def test_workbook_changed_after_read_is_w407_and_redone_next_run(tmp_path, monke
 def test_a_hanging_workbook_is_stopped_and_the_rest_go_on(tmp_path, monkeypatch, jobs):
     """[limits] max_seconds: a worker stuck on one workbook is killed; that
     workbook fails with E405, every other one is processed."""
-    import reporter.batch as batch
+    import reporter.pool as pool
     from reporter.batch import BuildOptions, run_build
     from reporter.config import Limits
 
-    real = batch.process
+    real = pool.process
 
     def maybe_hang(data, filename, config, strict):  # inherited by the forked workers
         if "卡住" in filename:
             time.sleep(3600)
         return real(data, filename, config, strict)
 
-    monkeypatch.setattr(batch, "process", maybe_hang)
+    monkeypatch.setattr(pool, "process", maybe_hang)
     inp, out = tmp_path / "in", tmp_path / "out"
     for i in range(1, 5):
         good(inp / f"{i}.xlsx", f"第{i}党支部")
