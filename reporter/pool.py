@@ -68,7 +68,7 @@ def _packed(data: bytes, filename: str, config: Config, strict: bool) -> Packed:
     branch = outcome.branch
     counts = FileResult("", "ok", branch=branch).counts
     blob = pickle.dumps(branch, protocol=pickle.HIGHEST_PROTOCOL)
-    name = branch.info.name if branch else None
+    name = outcome.name or (branch.info.name if branch else None)
     return Packed(outcome.status, name, counts, tuple(outcome.messages), blob, outcome.document, outcome.traceback)
 
 
