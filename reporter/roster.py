@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import UsageError, os_reason
 from .schema import HEADER_SEARCH_ROWS, INFO_FIELDS
 from .text import clean
 
@@ -78,8 +79,13 @@ def _xlsx_rows(path: Path) -> list[tuple[object, ...]]:
         with warnings.catch_warnings():  # e.g. "no default style" from other tools' files
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a usage error
-        raise UsageError(f"无法读取名单文件 {path}（{type(exc).__name__}），请确认它是 .xlsx 工作簿。") from None
+    except OSError:
+        raise  # reported with its reason by read_roster_entries
+    except zipfile.BadZipFile:
+        raise UsageError(f"名单文件 {path} 不是有效的 .xlsx 工作簿（文件已损坏，或是改了扩展名的其他文件），"
+                         "请用 Excel 或 WPS 打开后另存为 .xlsx 工作簿。") from None
+    except Exception:  # noqa: BLE001 - any parse failure is a usage error
+        raise UsageError(f"无法读取名单文件 {path}，文件内容无法识别；请用 Excel 或 WPS 打开后另存为 .xlsx 工作簿。") from None
     try:
         names = [n for n in wb.sheetnames if n.strip() in SHEET_NAMES]
         ws = wb[names[0]] if names else wb.worksheets[0]
@@ -115,7 +121,7 @@ def read_roster_entries(path: Path) -> list[RosterEntry]:
         else:
             raise UsageError(f"名单文件应为 .xlsx 或 .csv（含“支部名称”列）：{path}")
     except OSError as exc:
-        raise UsageError(f"无法读取名单文件 {path}：{exc.strerror or exc}") from None
+        raise UsageError(f"无法读取名单文件 {path}：{os_reason(exc)}。") from None
     return _entries(rows, path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -78,7 +79,8 @@ def test_csv_with_short_rows_and_header_below_a_title(tmp_path):
         (lambda d: _write(d / "名单.csv", "名称,书记\n甲党支部,张三\n"), "找不到“支部名称”列"),
         (lambda d: _write(d / "名单.csv", "支部名称\n\n \n"), "没有任何支部名称"),
         (lambda d: _write(d / "名单.csv", ""), "找不到“支部名称”列"),
-        (lambda d: _write(d / "名单.xlsx", "这不是工作簿"), "无法读取名单文件"),
+        (lambda d: _write(d / "名单.xlsx", "这不是工作簿"), "^名单文件 .*名单.xlsx 不是有效的 .xlsx 工作簿（文件已损坏，或是改了扩展名的其他文件），"
+                                                         "请用 Excel 或 WPS 打开后另存为 .xlsx 工作簿。$"),
         (lambda d: d, "找不到名单文件"),  # a folder
     ],
     ids=["missing", "unsupported", "no-column", "no-names", "empty", "not-a-workbook", "folder"],
@@ -87,6 +89,7 @@ def test_errors_are_usage_errors_in_chinese(tmp_path, make, message):
     with pytest.raises(UsageError, match=message) as info:
         read_roster(make(tmp_path))
     assert info.value.exit_code == 2
+    assert not re.search(r"[A-Z][a-z]+[A-Z]\w*|zip file", str(info.value))  # no exception names, no English
 
 
 def test_header_beyond_the_search_rows_is_not_found(tmp_path):
