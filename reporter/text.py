@@ -211,7 +211,11 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 def remove_bidi(text: str) -> tuple[str, bool]:
-    """(text without bidirectional control characters, whether there were any)."""
+    """(text without bidirectional control characters, whether there were any).
+
+    Call it on a cell's raw text, before :func:`clean`: clean() then strips and joins
+    what the removal leaves ("名称 \u200e" → "名称"), exactly as for any other cell.
+    """
     clean_text = _BIDI.sub("", text)
     return clean_text, len(clean_text) != len(text)
 
@@ -350,7 +354,7 @@ def parse_deadline(value: object) -> Deadline:
         return Deadline(due, None, False, True) if due else Deadline(None, str(value), False, False)
     if isinstance(value, date):
         return Deadline(parse_date(value), None, False, True)
-    text = remove_bidi(clean(value))[0]
+    text = clean(remove_bidi(str(value))[0])
     if not text:
         return Deadline(None, None, False, True)
     due = parse_date(text)
