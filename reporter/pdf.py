@@ -8,6 +8,13 @@ maps the official font names onto installed free faces.
 
 Every PDF is written atomically: LibreOffice writes into a temporary folder
 beside the PDFs, then each finished file is renamed into place.
+
+A LibreOffice that fails as a whole (will not start, crashes whatever it is
+given, hangs) is a problem of the server, not of a document: the call gives
+up on PDFs at once and says so in :attr:`PdfOutcome.run_error`, with
+LibreOffice's own output in :attr:`PdfOutcome.details` for the log.  However
+the call is left (also by an exception raised from a signal handler), no
+LibreOffice process and no temporary folder stays behind.
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ReporterError
+from .errors import os_reason
 from .model import Message, warning
 
 DEBIAN_PACKAGES = (
@@ -35,14 +43,16 @@ DEBIAN_PACKAGES = (
 FONTS_CONF = Path(__file__).parent / "data" / "fonts.conf"
 SOFFICE_ENV = "REPORTER_SOFFICE"  # path of the soffice program, overrides the search
 
-DEFAULT_TIMEOUT = 180.0  # seconds allowed for one LibreOffice run (at most BATCH_SIZE files)
 BATCH_SIZE = 50  # files per LibreOffice start
 
 WORK_PREFIX = ".reporter-pdf-"  # temporary folder inside out_dir
 PROFILE_PREFIX = "reporter-lo-profile-"  # private LibreOffice profile in the temp folder
 STALE_AFTER = 24 * 3600.0  # seconds after which a killed run's leftovers are removed
 
+OUTPUT_TAIL = 4096  # bytes of LibreOffice's own output kept for the log
+
 # Message code for a document that could not be converted (the .docx is fine).
+# No longer used by build (PDF trouble is run-level); kept until batch stops importing it.
 CODE_PDF_FAILED = "W501"
 
 # Import filters by extension: forcing the filter makes a damaged file fail
@@ -92,75 +102,99 @@ def find_soffice() -> str | None:
 
 
 def pdf_failure(text: str) -> Message:
-    """The finding for a workbook whose document could not be converted."""
+    """The finding for a workbook whose document could not be converted.
+
+    Deprecated: build treats PDF trouble as run-level (:attr:`PdfOutcome.run_error`)."""
     return warning(CODE_PDF_FAILED, text)
 
 
-def convert_to_pdf(
-    docx_paths: list[Path], out_dir: Path, timeout: float = DEFAULT_TIMEOUT
-) -> dict[Path, str | None]:
+@dataclass
+class PdfOutcome:
+    """What one conversion call did."""
+
+    failed: dict[Path, str]  # document -> Chinese reason; documents not in it were converted
+    run_error: str | None = None  # LibreOffice failed or hung as a whole; PDFs given up for the rest of this run
+    details: list[str] = field(default_factory=list)  # LibreOffice's own output (exit status, output tail) for the log
+
+
+def convert_to_pdf(documents: list[Path], out_dir: Path, *, timeout: float) -> PdfOutcome:
     """Convert documents to ``out_dir/<stem>.pdf`` with as few LibreOffice starts as possible.
 
-    Returns, for every input path, None when its PDF was written, else a
-    Chinese sentence saying why not; one bad file never stops the others.
-    ``timeout`` bounds each LibreOffice run (at most :data:`BATCH_SIZE`
-    files); a run that takes longer is killed. .xlsx files convert too (to
-    a PDF of their sheets). Raises :class:`ReporterError` when LibreOffice
-    is not installed or ``out_dir`` cannot be created.
+    One bad file never stops the others: it gets its reason in
+    ``failed``.  ``timeout`` bounds each LibreOffice run (at most
+    :data:`BATCH_SIZE` files); a run that takes longer is killed, and when it
+    produced no PDF at all LibreOffice is taken to be hung: the call gives up
+    at once (``run_error``), as it does when LibreOffice is missing, will not
+    start, or fails whatever it is given.  Then every document not
+    converted is in ``failed`` too.  .xlsx files convert as well (to a PDF
+    of their sheets).
     """
-    paths = [Path(p) for p in docx_paths]
-    if not paths:
-        return {}
-    if find_soffice() is None:
-        raise ReporterError(missing_message())
     out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ReporterError(f"无法创建 PDF 输出文件夹 {out_dir}：{exc.strerror}") from None
-    return convert_files({p: out_dir / f"{p.stem}.pdf" for p in paths}, timeout)
+    return convert_files({Path(p): out_dir / f"{Path(p).stem}.pdf" for p in documents}, timeout=timeout)
 
 
-def convert_files(targets: Mapping[Path, Path], timeout: float = DEFAULT_TIMEOUT) -> dict[Path, str | None]:
+def convert_files(targets: Mapping[Path, Path], *, timeout: float) -> PdfOutcome:
     """Like :func:`convert_to_pdf`, but each source names its own PDF path.
 
     Lets a caller convert files bound for different folders (the branch
     documents to ``pdf/``, the summary report to ``summary/``) with one
     LibreOffice start.
     """
+    outcome = PdfOutcome({})
     if not targets:
-        return {}
+        return outcome
     soffice = find_soffice()
     if soffice is None:
-        raise ReporterError(missing_message())
-
-    results: dict[Path, str | None] = {}
+        return _give_up(outcome, list(targets), missing_message())
     jobs: list[tuple[Path, Path]] = []  # (source, target)
     owner: dict[Path, Path] = {}
     for path, target in targets.items():
         path, target = Path(path), Path(target)
         try:
             size = path.stat().st_size if path.is_file() else None
-            target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            results[path] = _failed(path, f"无法读取文件或创建输出文件夹（{exc.strerror}）。")
+            outcome.failed[path] = _failed(path, f"无法读取文件（{os_reason(exc)}）。")
             continue
         if target in owner:
-            results[path] = _failed(path, f"与 {owner[target].name} 会生成同名的 {target.name}。")
+            outcome.failed[path] = _failed(path, f"与 {owner[target].name} 会生成同名的 {target.name}。")
         elif size is None:
-            results[path] = _failed(path, "找不到这个文件。")
+            outcome.failed[path] = _failed(path, "找不到这个文件。")
         elif size == 0:
-            results[path] = _failed(path, "这是一个空文件。")
+            outcome.failed[path] = _failed(path, "这是一个空文件。")
         else:
             owner[target] = path
             jobs.append((path, target))
+    for folder in sorted({target.parent for _, target in jobs}):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return _give_up(outcome, [s for s, _ in jobs], f"无法创建 PDF 输出文件夹 {folder}：{os_reason(exc)}。")
     if jobs:
-        _convert(soffice, jobs, timeout, results)
-    return {Path(path): results[Path(path)] for path in targets}
+        done: set[Path] = set()  # sources whose PDF is in place
+        try:
+            _convert(soffice, jobs, timeout, outcome, done)
+        except _GiveUp as stop:
+            _give_up(outcome, [s for s, _ in jobs if s not in done], str(stop))
+    return outcome
 
 
-def _convert(soffice: str, jobs: list[tuple[Path, Path]], timeout: float, results: dict[Path, str | None]) -> None:
-    """Run LibreOffice over the jobs with one private profile and one work folder."""
+class _GiveUp(Exception):
+    """LibreOffice fails as a whole: no more PDFs in this run (a Chinese reason)."""
+
+
+def _give_up(outcome: PdfOutcome, sources: list[Path], reason: str) -> PdfOutcome:
+    """Set the run error; every source without a PDF and without a reason gets it."""
+    outcome.run_error = reason
+    for source in sources:
+        outcome.failed.setdefault(Path(source), _failed(Path(source), reason))
+    return outcome
+
+
+def _convert(soffice: str, jobs: list[tuple[Path, Path]], timeout: float, outcome: PdfOutcome, done: set[Path]) -> None:
+    """Run LibreOffice over the jobs with one private profile and one work folder.
+
+    However this is left, LibreOffice is stopped (see :meth:`_Runner.run`)
+    before the profile and the work folder are removed."""
     work_parent = jobs[0][1].parent  # beside the PDFs, so the final rename stays on one disk
     for folder in {target.parent for _, target in jobs}:
         _remove_stale(folder, WORK_PREFIX)
@@ -168,9 +202,11 @@ def _convert(soffice: str, jobs: list[tuple[Path, Path]], timeout: float, result
     profile = Path(tempfile.mkdtemp(prefix=PROFILE_PREFIX))
     try:
         with tempfile.TemporaryDirectory(prefix=WORK_PREFIX, dir=work_parent) as work:
-            runner = _Runner(soffice, profile, Path(work), timeout)
+            runner = _Runner(soffice, profile, Path(work), timeout, outcome, done)
             for group in _groups(jobs):
-                results.update(runner.convert(group))
+                runner.convert(group)
+    except OSError as exc:  # the work folder or the profile cannot be made
+        raise _GiveUp(f"无法为 LibreOffice 创建临时文件夹：{os_reason(exc)}。") from None
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
@@ -198,23 +234,38 @@ def _groups(jobs: list[tuple[Path, Path]]) -> list[list[tuple[Path, Path]]]:
     return [group[i : i + BATCH_SIZE] for group in by_filter.values() for i in range(0, len(group), BATCH_SIZE)]
 
 
+@dataclass(frozen=True)
+class _Trouble:
+    """A LibreOffice run that did not end normally."""
+
+    reason: str  # Chinese, for a document's reason
+    hung: bool  # killed after the timeout
+
+
 class _Runner:
     """Runs LibreOffice on groups of files inside one work folder and one profile."""
 
-    def __init__(self, soffice: str, profile: Path, work: Path, timeout: float) -> None:
+    def __init__(self, soffice: str, profile: Path, work: Path, timeout: float, outcome: PdfOutcome,
+                 done: set[Path]) -> None:
         self.soffice = soffice
         self.profile_uri = profile.as_uri()
         self.work = work
         self.timeout = timeout
+        self.outcome = outcome
+        self.done = done
         self.env = dict(os.environ)
         if FONTS_CONF.is_file():
             self.env["FONTCONFIG_FILE"] = str(FONTS_CONF)
         self.env.setdefault("HOME", str(profile))
-        self._count = 0
+        self.worked = False  # LibreOffice has written a PDF in this call
+        self._count = 0  # files copied in
+        self._runs = 0  # LibreOffice starts
 
-    def convert(self, group: list[tuple[Path, Path]]) -> dict[Path, str | None]:
-        """Convert one group (same import filter); retry after a crash or timeout."""
-        results: dict[Path, str | None] = {}
+    def convert(self, group: list[tuple[Path, Path]]) -> None:
+        """Convert one group (same import filter); isolate a file that crashes LibreOffice.
+
+        Raises :class:`_GiveUp` when LibreOffice hangs (a timeout without a
+        single PDF) or fails whatever it is given."""
         pending: list[tuple[Path, Path, Path]] = []  # (source, target, ASCII-named copy)
         in_dir = self.work / "in"
         in_dir.mkdir(exist_ok=True)
@@ -226,34 +277,37 @@ class _Runner:
             try:
                 shutil.copyfile(source, copy)
             except OSError as exc:
-                results[source] = _failed(source, f"无法读取文件（{exc.strerror}）。")
+                self.outcome.failed[source] = _failed(source, f"无法读取文件（{os_reason(exc)}）。")
                 continue
             pending.append((source, target, copy))
 
         stalled = False  # the previous abnormal run converted nothing
         while pending:
-            failure = self._run([copy for _, _, copy in pending])
-            missing = self._collect(pending, results)
+            trouble = self.run([copy for _, _, copy in pending])
+            missing = self._collect(pending)
             if not missing:
                 break
-            no_progress = len(missing) == len(pending)
-            if failure is None or len(pending) == 1 or (no_progress and stalled):
-                # a normal end (those files could not be loaded), or LibreOffice
-                # fails whatever it is given: stop trying
+            if trouble is None:  # a normal end: those files could not be loaded
                 for source, _, _ in missing:
-                    results[source] = _failed(source, failure or NOT_LOADED)
+                    self.outcome.failed[source] = _failed(source, NOT_LOADED)
                 break
-            stalled = no_progress
-            # LibreOffice died part-way: the first file it did not finish is
-            # the likely cause. Try it alone, then the rest together.
+            if len(missing) < len(pending):
+                stalled = False
+            elif trouble.hung or stalled or (len(pending) == 1 and not self.worked):
+                raise _GiveUp(_run_error(trouble, self.timeout))
+            else:
+                stalled = True
+            # LibreOffice died part-way (or at once): the first file it did not
+            # finish is the likely cause. Try it alone, then the rest together.
             first, rest = missing[0], missing[1:]
-            alone = self._run([first[2]])
-            if self._collect([first], results):
-                results[first[0]] = _failed(first[0], alone or NOT_LOADED)
+            alone = self.run([first[2]])
+            if self._collect([first]):
+                if alone is not None and alone.hung:
+                    raise _GiveUp(_run_error(alone, self.timeout))
+                self.outcome.failed[first[0]] = _failed(first[0], alone.reason if alone else NOT_LOADED)
             pending = rest
-        return results
 
-    def _collect(self, jobs: list[tuple[Path, Path, Path]], results: dict[Path, str | None]) -> list:
+    def _collect(self, jobs: list[tuple[Path, Path, Path]]) -> list:
         """Move finished PDFs into place; return the jobs that have none."""
         missing = []
         for source, target, copy in jobs:
@@ -261,16 +315,23 @@ class _Runner:
             if not (pdf.is_file() and pdf.stat().st_size > 0):
                 missing.append((source, target, copy))
                 continue
+            self.worked = True
             try:
                 _place(pdf, target)
             except OSError as exc:
-                results[source] = _failed(source, f"无法写入 {target}（{exc.strerror}）。")
+                self.outcome.failed[source] = _failed(source, f"无法写入 {target}（{os_reason(exc)}）。")
             else:
-                results[source] = None
+                self.done.add(source)
         return missing
 
-    def _run(self, files: list[Path]) -> str | None:
-        """One LibreOffice run; None when it ended normally, else what went wrong (Chinese)."""
+    def run(self, files: list[Path]) -> _Trouble | None:
+        """One LibreOffice run; None when it ended normally.
+
+        LibreOffice runs in its own process group, which is killed and
+        waited for however this is left (a timeout, an exception, a signal
+        handler raising in the main thread).  Its output goes to a file; the
+        tail of an abnormal run is kept in the outcome's details."""
+        self._runs += 1
         args = [
             self.soffice,
             f"-env:UserInstallation={self.profile_uri}",
@@ -285,31 +346,68 @@ class _Runner:
         if in_filter:
             args.append(f"--infilter={in_filter}")
         args += ["--convert-to", "pdf", "--outdir", str(self.work / "out"), *map(str, files)]
+        log_path = self.work / "soffice.log"
+        proc = None
+        trouble = None
         try:
-            proc = subprocess.Popen(
-                args,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,  # its own process group, so a timeout kills all of it
+            with open(log_path, "wb") as log:
+                try:
+                    proc = subprocess.Popen(
+                        args,
+                        env=self.env,
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,  # its own process group, so all of it can be killed
+                    )
+                except OSError as exc:
+                    raise _GiveUp(f"无法启动 LibreOffice（{self.soffice}）：{os_reason(exc)}。") from None
+                try:
+                    code = proc.wait(timeout=self.timeout)
+                except subprocess.TimeoutExpired:
+                    trouble = _Trouble(f"LibreOffice 转换超时（超过 {self.timeout:g} 秒），已被终止。", True)
+                else:
+                    if code != 0:
+                        trouble = _Trouble(f"LibreOffice 异常退出（{_exit_text(code)}）。", False)
+        finally:
+            if proc is not None:
+                _kill(proc)  # also after a normal end: no helper process stays behind
+        if trouble is not None:
+            self.outcome.details.append(
+                f"LibreOffice 第 {self._runs} 次运行（{len(files)} 个文件）：{trouble.reason}"
+                f"输出：{_tail(log_path) or '（无）'}"
             )
-        except OSError as exc:
-            raise ReporterError(f"无法启动 LibreOffice（{self.soffice}）：{exc.strerror}。{missing_message()}") from None
-        try:
-            proc.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            return f"LibreOffice 转换超时（超过 {self.timeout:g} 秒），已被终止。"
-        except BaseException:
-            _kill(proc)
-            raise
-        if proc.returncode != 0:
-            return f"LibreOffice 异常退出（退出码 {proc.returncode}）。"
-        return None
+        return trouble
 
 
 NOT_LOADED = "LibreOffice 打不开这个文件（文件可能已损坏）。"
+
+
+def _run_error(trouble: _Trouble, timeout: float) -> str:
+    """The run-level message when LibreOffice is given up for this run."""
+    if trouble.hung:
+        return (f"LibreOffice 在 {timeout:g} 秒内没有生成任何 PDF，判定为卡死，已终止；"
+                "本次运行不再生成 PDF（时限见配置文件 [pdf] timeout）。")
+    return f"{trouble.reason.rstrip('。')}，没有生成任何 PDF；本次运行不再生成 PDF。"
+
+
+def _exit_text(code: int) -> str:
+    if code < 0:
+        try:
+            return f"被信号 {signal.Signals(-code).name} 终止"
+        except ValueError:
+            return f"被信号 {-code} 终止"
+    return f"退出码 {code}"
+
+
+def _tail(path: Path) -> str:
+    """The last OUTPUT_TAIL bytes of LibreOffice's output, as text."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - OUTPUT_TAIL))
+            return f.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
 
 
 def _failed(source: Path, reason: str) -> str:
@@ -333,12 +431,12 @@ def _place(pdf: Path, target: Path) -> None:
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    """Kill LibreOffice and its helper processes (its whole process group)."""
+    """Kill LibreOffice and its helper processes (its whole process group), then reap it."""
     try:
         if hasattr(os, "killpg"):
             os.killpg(proc.pid, signal.SIGKILL)
         else:  # pragma: no cover - not Linux
             proc.kill()
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass
-    proc.communicate()
+    proc.wait()

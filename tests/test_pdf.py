@@ -13,6 +13,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,9 +27,8 @@ from docx import Document
 from lxml import etree
 
 from reporter.config import Config
-from reporter.errors import ReporterError
 from reporter.model import Branch, BranchInfo, Cause, FileResult, Measure, Problem
-from reporter.pdf import DEBIAN_PACKAGES, FONTS_CONF, SOFFICE_ENV, convert_files, convert_to_pdf, find_soffice
+from reporter.pdf import DEBIAN_PACKAGES, FONTS_CONF, SOFFICE_ENV, PdfOutcome, convert_files, convert_to_pdf, find_soffice
 from reporter.text import strip_numbering
 
 SEED_FILES = (
@@ -46,6 +46,7 @@ needs_poppler = pytest.mark.skipif(
     reason="poppler-utils is not installed (pdftotext, pdftohtml, pdffonts, pdfinfo)",
 )
 FOOTER = re.compile(r"—\s*(\d+)\s*—")
+TIMEOUT = 180.0  # the default of [pdf] timeout
 
 
 # ---------------------------------------------------------------- the seed
@@ -131,7 +132,7 @@ KINDS = {
 def converted(tmp_path_factory):
     """Write every kind of file, plus a broken and a missing one; convert all in one call.
 
-    Returns (out_dir, results, build_errors, leftovers): leftovers are the
+    Returns (out_dir, outcome, build_errors, leftovers): leftovers are the
     temporary folders/profiles still present after the call.
     """
     if find_soffice() is None:
@@ -153,17 +154,17 @@ def converted(tmp_path_factory):
     paths[1:1] = [src / "broken.docx", src / "missing.docx"]  # between good files
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tempfile, "tempdir", str(tmp))  # where the private profile goes
-        results = convert_to_pdf(paths, out)
+        outcome = convert_to_pdf(paths, out, timeout=TIMEOUT)
     leftovers = sorted(p.name for p in [*tmp.iterdir(), *out.iterdir()] if p.is_dir() or p.name.startswith("."))
-    return out, results, build_errors, leftovers
+    return out, outcome, build_errors, leftovers
 
 
 def _pdf_of(converted, name: str) -> Path:
-    out, results, build_errors, _ = converted
+    out, outcome, build_errors, _ = converted
     if name in build_errors:
         raise build_errors[name]
-    src = next(p for p in results if p.name == name)
-    assert results[src] is None, results[src]
+    assert outcome.run_error is None, (outcome.run_error, outcome.details)
+    assert not [v for p, v in outcome.failed.items() if p.name == name]
     return out / (Path(name).stem + ".pdf")
 
 
@@ -222,9 +223,9 @@ def test_missing_libreoffice_names_the_packages(tmp_path, monkeypatch):
     assert find_soffice() is None
     doc = tmp_path / "a.docx"
     doc.write_bytes(b"PK")
-    with pytest.raises(ReporterError) as info:
-        convert_to_pdf([doc], tmp_path / "pdf")
-    message = str(info.value)
+    outcome = convert_to_pdf([doc], tmp_path / "pdf", timeout=TIMEOUT)
+    message = outcome.run_error
+    assert list(outcome.failed) == [doc]
     assert "LibreOffice" in message
     assert "apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk" in message
     assert "fonts-arphic-ukai fonts-arphic-uming" in message
@@ -241,12 +242,13 @@ def test_soffice_override_is_used(tmp_path, monkeypatch):
 
 def test_nothing_to_convert_starts_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv(SOFFICE_ENV, str(tmp_path / "no-such-soffice"))
-    assert convert_to_pdf([], tmp_path / "pdf") == {}
+    assert convert_to_pdf([], tmp_path / "pdf", timeout=TIMEOUT) == PdfOutcome({})
 
 
 FAKE_SOFFICE = """#!{python}
-# A stand-in for soffice: files starting with CRASH kill it, BAD ones fail to load.
-import json, os, sys
+# A stand-in for soffice: files starting with CRASH kill it, BAD ones fail to load,
+# HANG ones make it hang.
+import json, os, sys, time
 args = sys.argv[1:]
 out = args[args.index("--outdir") + 1]
 files = args[args.index("--outdir") + 2:]
@@ -256,7 +258,10 @@ with open({log!r}, "a") as log:
 for f in files:
     data = open(f, "rb").read()
     if data.startswith(b"CRASH"):
+        print("fake soffice: crashed on", os.path.basename(f), file=sys.stderr)
         sys.exit(139)
+    if data.startswith(b"HANG"):
+        time.sleep(600)
     if data.startswith(b"BAD"):
         print("Error: source file could not be loaded", file=sys.stderr)
         continue
@@ -282,10 +287,10 @@ def test_crash_is_blamed_on_one_file_and_the_rest_convert(tmp_path, monkeypatch)
     for name, data in contents.items():
         (src / name).write_bytes(data)
     out = tmp_path / "pdf"
-    results = convert_to_pdf([src / n for n in contents], out)
-    by_name = {p.name: v for p, v in results.items()}
-    assert list(by_name) == list(contents)
-    assert by_name["一.docx"] is None and by_name["二.docx"] is None and by_name["三.docx"] is None
+    outcome = convert_to_pdf([src / n for n in contents], out, timeout=TIMEOUT)
+    assert outcome.run_error is None
+    by_name = {p.name: v for p, v in outcome.failed.items()}
+    assert sorted(by_name) == ["坏.docx", "崩溃.docx"]
     assert "异常退出" in by_name["崩溃.docx"] and "139" in by_name["崩溃.docx"]
     assert "坏.docx" in by_name["坏.docx"] and "打不开" in by_name["坏.docx"]
     assert (out / "二.pdf").read_bytes() == b"%PDF-fake TWO"
@@ -306,10 +311,133 @@ def test_libreoffice_failing_on_everything_is_not_retried_forever(tmp_path, monk
     for i in range(6):
         files.append(tmp_path / f"{i}.docx")
         files[-1].write_bytes(b"CRASH")
-    results = convert_to_pdf(files, tmp_path / "pdf")
-    assert all("异常退出" in results[f] for f in files)
+    outcome = convert_to_pdf(files, tmp_path / "pdf", timeout=TIMEOUT)
+    # LibreOffice fails whatever it is given: a problem of the run, not of the documents
+    assert "异常退出" in outcome.run_error and "退出码 139" in outcome.run_error
+    assert "本次运行不再生成 PDF" in outcome.run_error
+    assert sorted(outcome.failed) == sorted(files)
     runs = [json.loads(line) for line in log.read_text().splitlines()]
     assert [len(r["files"]) for r in runs] == [6, 1, 5]  # all, the first alone, the rest: give up
+    # LibreOffice's own output is kept for the log, not thrown away
+    assert len(outcome.details) == 3
+    assert all("退出码 139" in d and "fake soffice: crashed on" in d for d in outcome.details)
+
+
+def _shell_soffice(tmp_path: Path, monkeypatch, body: str) -> Path:
+    """A fake soffice written in sh; each start appends its pid to the returned file."""
+    starts = tmp_path / "starts"
+    fake = tmp_path / "sh-soffice"
+    fake.write_text(f"#!/bin/sh\necho $$ >> '{starts}'\n{body}\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv(SOFFICE_ENV, str(fake))
+    return starts
+
+
+def _documents(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    files = [folder / f"{i:03d}.docx" for i in range(count)]
+    for f in files:
+        f.write_bytes(b"DOC")
+    return files
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.parametrize("count", [1, 9])
+def test_libreoffice_exiting_81_at_once_is_a_run_error(tmp_path, monkeypatch, count):
+    starts = _shell_soffice(tmp_path, monkeypatch, 'echo "soffice: cannot start the user profile" >&2\nexit 81')
+    files = _documents(tmp_path / "docs", count)
+    outcome = convert_to_pdf(files, tmp_path / "pdf", timeout=TIMEOUT)
+    assert "退出码 81" in outcome.run_error and "本次运行不再生成 PDF" in outcome.run_error
+    assert sorted(outcome.failed) == files
+    assert outcome.details and all("退出码 81" in d and "cannot start the user profile" in d for d in outcome.details)
+    assert len(starts.read_text().split()) <= 3
+    assert sorted(p.name for p in (tmp_path / "pdf").iterdir()) == []  # no work folder left
+
+
+def test_hung_libreoffice_is_given_up_after_one_timeout(tmp_path, monkeypatch):
+    from reporter import pdf
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    starts = _shell_soffice(tmp_path, monkeypatch, 'echo "hanging" >&2\nsleep 600 &\nwait')
+    monkeypatch.setattr(pdf, "BATCH_SIZE", 4)
+    files = _documents(tmp_path / "docs", 10)
+    began = time.monotonic()
+    outcome = convert_to_pdf(files, tmp_path / "pdf", timeout=1)
+    assert time.monotonic() - began < 30  # not 3 batches x 3 tries x the timeout
+    assert "卡死" in outcome.run_error and "1 秒" in outcome.run_error
+    assert sorted(outcome.failed) == files
+    assert len(outcome.details) == 1 and "超时" in outcome.details[0] and "hanging" in outcome.details[0]
+    pids = [int(p) for p in starts.read_text().split()]
+    assert len(pids) == 1  # no retry, no further batch
+    assert not _alive(pids[0])
+    assert [p for p in tmp_path.iterdir() if p.name.startswith("reporter-lo-")] == []
+    assert list((tmp_path / "pdf").iterdir()) == []
+
+
+def test_timeout_with_progress_tries_on_then_gives_up_at_the_hang(tmp_path, monkeypatch):
+    log = _fake_soffice(tmp_path, monkeypatch)
+    src = tmp_path / "src"
+    src.mkdir()
+    contents = {"一.docx": b"ONE", "卡.docx": b"HANG", "二.docx": b"TWO"}
+    for name, data in contents.items():
+        (src / name).write_bytes(data)
+    outcome = convert_to_pdf([src / n for n in contents], tmp_path / "pdf", timeout=3)
+    assert "卡死" in outcome.run_error
+    assert sorted(p.name for p in outcome.failed) == ["二.docx", "卡.docx"]
+    assert (tmp_path / "pdf" / "一.pdf").read_bytes() == b"%PDF-fake ONE"
+    runs = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [len(r["files"]) for r in runs] == [3, 1]  # the hang made progress once, then none: give up
+
+
+SIGNALLED_RUN = """
+import signal, sys
+from pathlib import Path
+from reporter.pdf import convert_to_pdf
+
+class Stopped(Exception):
+    pass
+
+def stop(signum, frame):
+    raise Stopped()
+
+signal.signal(signal.SIGTERM, stop)
+try:
+    convert_to_pdf([Path(sys.argv[1])], Path(sys.argv[2]), timeout=600)
+except Stopped:
+    print("stopped")
+"""
+
+
+def test_signal_during_conversion_stops_libreoffice_and_cleans_up(tmp_path, monkeypatch):
+    # LibreOffice (here: a script and its child) runs in its own session: a
+    # signal to the run does not reach it, so the run must stop it.
+    starts = _shell_soffice(tmp_path, monkeypatch, f"sleep 600 &\necho $! >> '{tmp_path / 'starts'}'\nwait")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    doc = _documents(tmp_path / "docs", 1)[0]
+    env = {**os.environ, "TMPDIR": str(temp)}
+    run = subprocess.Popen([sys.executable, "-c", SIGNALLED_RUN, str(doc), str(tmp_path / "pdf")],
+                           env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (starts.exists() and len(starts.read_text().split()) == 2):
+            assert time.monotonic() < deadline and run.poll() is None, "the fake LibreOffice did not start"
+            time.sleep(0.05)
+        pids = [int(p) for p in starts.read_text().split()]
+        run.send_signal(signal.SIGTERM)
+        out, _ = run.communicate(timeout=30)
+    finally:
+        run.kill()
+    assert out.strip() == "stopped"
+    assert not any(_alive(pid) for pid in pids)
+    assert list(temp.iterdir()) == []  # the private profile is gone
+    assert list((tmp_path / "pdf").iterdir()) == []  # and the work folder
 
 
 def test_many_files_are_converted_in_few_runs(tmp_path, monkeypatch):
@@ -323,8 +451,8 @@ def test_many_files_are_converted_in_few_runs(tmp_path, monkeypatch):
         files[-1].write_bytes(b"DOC")
     sheet = tmp_path / "表.xlsx"
     sheet.write_bytes(b"SHEET")
-    results = convert_to_pdf([*files, sheet], tmp_path / "pdf")
-    assert set(results.values()) == {None}
+    outcome = convert_to_pdf([*files, sheet], tmp_path / "pdf", timeout=TIMEOUT)
+    assert outcome == PdfOutcome({})
     runs = [json.loads(line) for line in log.read_text().splitlines()]
     assert sorted(len(r["files"]) for r in runs) == [1, 2, 4, 4]
     assert sum("--infilter=Calc MS Excel 2007 XML" in r["args"] for r in runs) == 1
@@ -337,7 +465,7 @@ def test_files_for_two_folders_convert_in_one_run(tmp_path, monkeypatch):
     report.write_bytes(b"REPORT")
     out = tmp_path / "output"
     targets = {doc: out / "pdf" / "一支部.pdf", report: out / "summary" / "汇总报告.pdf"}
-    assert convert_files(targets) == {doc: None, report: None}
+    assert convert_files(targets, timeout=TIMEOUT) == PdfOutcome({})
     assert (out / "summary" / "汇总报告.pdf").read_bytes() == b"%PDF-fake REPORT"
     assert (out / "pdf" / "一支部.pdf").read_bytes() == b"%PDF-fake DOC"
     assert len(log.read_text().splitlines()) == 1
@@ -360,8 +488,8 @@ def test_leftovers_of_a_killed_run_are_removed(tmp_path, monkeypatch):
     empty, doc = tmp_path / "空.docx", tmp_path / "文.docx"
     empty.write_bytes(b"")
     doc.write_bytes(b"DOC")
-    result = convert_to_pdf([empty, doc], out)
-    assert result == {empty: "空.docx 未能转换为 PDF：这是一个空文件。", doc: None}
+    outcome = convert_to_pdf([empty, doc], out, timeout=TIMEOUT)
+    assert outcome == PdfOutcome({empty: "空.docx 未能转换为 PDF：这是一个空文件。"})
     assert not old_work.exists() and not old_profile.exists()
     assert new_work.exists()  # may belong to a run still going
     assert sorted(p.name for p in temp.iterdir()) == []
@@ -424,15 +552,15 @@ def test_every_kind_of_output_converts(converted, name):
 
 @needs_lo
 def test_broken_and_missing_files_fail_alone(converted):
-    out, results, build_errors, leftovers = converted
-    by_name = {p.name: v for p, v in results.items()}
-    assert list(by_name)[1:3] == ["broken.docx", "missing.docx"]  # order of the input kept
+    out, outcome, build_errors, leftovers = converted
+    assert outcome.run_error is None, (outcome.run_error, outcome.details)
+    by_name = {p.name: v for p, v in outcome.failed.items()}
+    assert sorted(by_name) == ["broken.docx", "missing.docx"]
     assert "broken.docx" in by_name["broken.docx"] and "未能转换为 PDF" in by_name["broken.docx"]
     assert "找不到" in by_name["missing.docx"]
     assert not (out / "broken.pdf").exists() and not (out / "missing.pdf").exists()
     good = [n for n in KINDS if n not in build_errors]
     assert good, "no file of ours could be written"
-    assert all(by_name[n] is None for n in good)
     assert sorted(p.name for p in out.iterdir()) == sorted(Path(n).stem + ".pdf" for n in good)
     assert leftovers == []  # the work folder and the private profile are gone
 
@@ -442,8 +570,9 @@ def test_timeout_kills_libreoffice(tmp_path, monkeypatch):
     src = tmp_path / "a.docx"
     Document().save(src)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    result = convert_to_pdf([src], tmp_path / "pdf", timeout=0.05)
-    assert "超时" in result[src]
+    outcome = convert_to_pdf([src], tmp_path / "pdf", timeout=0.05)
+    assert "卡死" in outcome.run_error and "卡死" in outcome.failed[src]
+    assert "超时" in outcome.details[0]
     assert not (tmp_path / "pdf" / "a.pdf").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("reporter-lo-")] == []
     running = []
@@ -459,8 +588,8 @@ def test_same_stem_in_two_folders_is_refused_not_overwritten(tmp_path, monkeypat
     for path, text in ((a, b"A"), (b, b"B")):
         path.parent.mkdir()
         path.write_bytes(text)
-    results = convert_to_pdf([a, b], tmp_path / "pdf")
-    assert results == {a: None, b: "x.docx 未能转换为 PDF：与 x.docx 会生成同名的 x.pdf。"}
+    outcome = convert_to_pdf([a, b], tmp_path / "pdf", timeout=TIMEOUT)
+    assert outcome == PdfOutcome({b: "x.docx 未能转换为 PDF：与 x.docx 会生成同名的 x.pdf。"})
     assert (tmp_path / "pdf" / "x.pdf").read_bytes() == b"%PDF-fake A"
 
 
