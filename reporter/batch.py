@@ -12,14 +12,23 @@ The flow of one run, all under an exclusive lock on OUTPUT_DIR:
    temporary file in ``docs/`` (so memory holds only the Branch records the
    summary needs).  A worker that dies costs its workbook only (E404); one
    that holds a workbook longer than ``[limits] max_seconds`` is killed (E405);
-4. names are assigned (safe, collisions numbered in source order), the new
-   documents renamed into place, stale ones deleted; state saved;
+4. names are assigned (safe, collisions numbered in source order, never
+   over a file that is not ours), the new documents renamed into place; the
+   documents the state records as ours whose workbook is gone or now fails
+   are removed (nothing else ever is); state saved;
 5. PDFs (``--pdf``) and the state again; then the summary (the pickled
    Branches are dropped as they are unpickled) and run-report.json.
 
 Findings of the batch job itself: E403 (file changed while read), E404,
-E405, W401 (two workbooks name the same branch), W405 (file name not
-printable), W407 (file changed after it was read), W501 (PDF failed).
+E405, W401 (several workbooks name the same branch), W405 (file name not
+printable), W407 (file changed after it was read).  Trouble of the server
+(LibreOffice, the summary) is never a branch's finding: it goes to the
+report's ``run_errors`` and exit status 3.
+
+Every run that starts writes run-report.json, also one stopped by SIGINT /
+SIGTERM or aborted (``"completed": false`` and the reason); an input folder
+that is suddenly empty is refused (exit 2, nothing removed) unless
+``--allow-empty``.
 
 Every output goes through :mod:`reporter.fsutil` (temporary file, fsync,
 rename), so SIGKILL at any moment leaves old-complete or new-complete files
@@ -34,10 +43,13 @@ import itertools
 import json
 import os
 import pickle
+import signal
 import stat
+import threading
 import time
 import traceback
-from collections import defaultdict, deque
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -46,9 +58,9 @@ from typing import TYPE_CHECKING, Iterator
 from . import __version__
 from . import model
 from .config import Config
-from .discover import discover, name_findings
+from .discover import Copy, discover, duplicates, name_findings
 from .discover import shown as _shown
-from .errors import ReporterError, UsageError
+from .errors import ReporterError, UsageError, os_reason
 from .fsutil import (
     OutputLock,
     atomic_write,
@@ -99,14 +111,6 @@ class BuildOptions:
 
 # --- findings of the batch job (E4xx / W4xx) ---------------------------------
 
-def duplicate_branch(name: str, others: str) -> Message:
-    return warning(
-        "W401",
-        f"支部名称“{name}”与 {others} 相同，两份材料都已生成（文件名加了序号区分）。"
-        "请确认是否重复提交，或是否填错了支部名称。",
-    )
-
-
 def changed_while_read() -> Message:
     return error("E403", "读取时文件正在被修改（大小或修改时间发生变化），内容可能不完整，本次未处理。请在保存完成后重新运行。")
 
@@ -120,10 +124,12 @@ def worker_died() -> Message:
 
 
 def timed_out(seconds: float) -> Message:
+    """For the branch: what to do.  The administrator's advice ([limits] max_seconds) goes to the log."""
     return error(
         "E405",
         f"处理超过 {seconds:g} 秒仍未完成，已停止处理此工作簿，其他工作簿不受影响。"
-        "请检查文件是否异常（如内容极多或已损坏）；确需更长时间时，可调大 reporter.toml 中 [limits] 的 max_seconds。",
+        "文件可能过大或已损坏：请检查内容、在 Excel 或 WPS 中重新保存后再提交；"
+        "如仍不行，请把该文件发给管理员。",
     )
 
 
@@ -152,6 +158,8 @@ class _Record:
     source_key: tuple[int, ...] | None = None  # _source_key of a settled file (see _read)
     rendered: bool = False  # a new document was made in this run
     pdf_fresh: bool = False  # pdf/<stem>.pdf matches the document
+    handled: bool = False  # decided in this run (a report of an interrupted run lists only these)
+    duplicate_of: str | None = None  # the copy of the same branch the summary uses instead (shown form)
 
     @property
     def messages(self) -> tuple[Message, ...]:
@@ -166,6 +174,7 @@ class _Record:
 
     def fail(self, *messages: Message) -> None:
         self.status = "failed"
+        self.handled = True
         self.extra.extend(messages)
 
 
@@ -235,6 +244,40 @@ def _give_back_freed_memory() -> None:
 _malloc_trim = None
 
 
+def _our_document_name(doc) -> bool:
+    """A name this tool writes: docs/<name>.docx, no folder, not hidden."""
+    return (isinstance(doc, str) and doc.startswith(f"{DOCS}/") and "/" not in doc[len(DOCS) + 1:]
+            and not doc[len(DOCS) + 1:].startswith(".") and doc.endswith(".docx"))
+
+
+def made_by_reporter(path: Path) -> bool:
+    """The .docx at ``path`` was written by reporter.document and not saved since
+    by Word or WPS (its docProps/app.xml still names this tool)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            app = zf.read("docProps/app.xml")[:4096]
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError):
+        return False
+    return b"<Application>reporter " in app
+
+
+def _terminate(pool: _Pool) -> None:
+    """Stop the workers at once (a signal, an abort): nothing they hold is waited for."""
+    terminate = getattr(pool, "terminate", None)  # reporter.pool's own, where it has one
+    if terminate is not None:
+        terminate()
+        return
+    for pid in list(pool.pids):
+        if pid > 0:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    pool.executor.shutdown(wait=True, cancel_futures=True)
+
+
 def _default_jobs() -> int:
     try:
         return len(os.sched_getaffinity(0)) or 1
@@ -242,8 +285,79 @@ def _default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: the run stops where it is (raised in the main thread)."""
+
+    NAMES = {signal.SIGINT: "中断信号（SIGINT）", signal.SIGTERM: "终止信号（SIGTERM）"}
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # 130 / 143, as a shell reports them
+
+    @property
+    def reason(self) -> str:
+        return f"收到{self.NAMES.get(self.signum, f'信号 {self.signum}')}，本次运行未完成"
+
+
+@contextmanager
+def _signals_stop_the_run() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread (once;
+    a second signal while the run cleans up is ignored).  A forked worker
+    that inherited the handler simply dies of the signal."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    parent, fired = os.getpid(), []
+
+    def handler(signum, frame) -> None:
+        if os.getpid() != parent:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        if not fired:
+            fired.append(signum)
+            raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def _log_file_only(log: RunLog, level: str, text: str) -> None:
+    """A line for the log file alone (the CLI says it on the terminal itself)."""
+    only = getattr(log, "file_only", None)  # RunLog's public form, once it has one
+    if only is not None:
+        only(level, text)
+    else:
+        log._line(level, text, screen=False)
+
+
+def config_json(config: Config) -> dict:
+    """run-report.json "config": the file used (absolute), or the built-in defaults."""
+    if config.source:
+        return {"path": os.path.abspath(config.source), "defaults": False}
+    return {"path": None, "defaults": True}
+
+
+def config_text(config: Config) -> str:
+    return f"配置文件 {config_json(config)['path']}" if config.source else "默认配置（未使用配置文件）"
+
+
 def run_build(options: BuildOptions) -> int:
-    """Run `reporter build`; returns the exit status (0 / 1); raises ReporterError for 2."""
+    """Run `reporter build`; returns the exit status.
+
+    0 every workbook gave a document; 1 at least one failed; 3 every workbook
+    was handled but a run-level output (PDFs, summary) could not be made;
+    130 / 143 stopped by SIGINT / SIGTERM.  Raises ReporterError (exit 2)
+    when the run cannot start or is refused, or is aborted by the server
+    (disk full …) — after writing a run report that says so."""
     input_dir = Path(options.input_dir)
     if not input_dir.exists():
         raise UsageError(f"找不到输入文件夹：{input_dir}")
@@ -256,10 +370,11 @@ def run_build(options: BuildOptions) -> int:
         from .roster import read_roster
 
         roster = read_roster(Path(roster_path))
+    notes: tuple[str, ...] = ()
     if options.config.reference_doc:  # a broken letterhead stops the run before any work (exit 2)
         from .document import base_for
 
-        base_for(options.config)
+        notes = tuple(getattr(base_for(options.config), "notes", ()))
     if options.pdf:
         from .pdf import find_soffice, missing_message
 
@@ -268,23 +383,30 @@ def run_build(options: BuildOptions) -> int:
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"无法创建输出文件夹 {output_dir}：{exc.strerror}") from None
+        raise UsageError(f"无法创建输出文件夹 {output_dir}：{os_reason(exc)}") from None
     if not output_dir.is_dir():
         raise UsageError(f"输出路径不是文件夹：{output_dir}")
     log = RunLog(options.quiet, options.log_file)
     try:
-        with OutputLock(output_dir):
-            try:
-                return _Build(options, input_dir, output_dir, roster, log).run()
-            except OSError as exc:  # disk full, permissions …: every file written so far is complete
-                where = f"（{_shown(os.fsdecode(exc.filename))}）" if exc.filename else ""
-                raise ReporterError(f"写入输出文件夹时出错{where}：{exc.strerror or exc}。已写出的文件都是完整的，解决后重新运行即可。") from None
+        lock = OutputLock(output_dir)
+        try:
+            lock.acquire()
+        except ReporterError as exc:  # refused: say so in the log file too, with its time
+            _log_file_only(log, "ERROR", str(exc))
+            exc.logged = True
+            raise
+        try:
+            with _signals_stop_the_run():
+                return _Build(options, input_dir, output_dir, roster, log, notes).run_guarded()
+        finally:
+            lock.release()
     finally:
         log.close()
 
 
 class _Build:
-    def __init__(self, options: BuildOptions, input_dir: Path, output_dir: Path, roster, log: RunLog) -> None:
+    def __init__(self, options: BuildOptions, input_dir: Path, output_dir: Path, roster, log: RunLog,
+                 notes: tuple[str, ...] = ()) -> None:
         self.o = options
         self.config = options.config
         self.as_of = options.as_of or date.today()
@@ -297,37 +419,103 @@ class _Build:
         self.jobs = options.jobs or _default_jobs()
         self.fingerprint = self.config.fingerprint()
         self.records: list[_Record] = []
+        self.ignored: list[str] = []
         self.removed: list[str] = []
         self.timings: dict[str, float] = {}
-        self.internal_errors: list[str] = []
+        self.run_errors: list[dict] = []  # {"kind": "pdf" | "summary", "message": …}: no branch's fault
+        self.warnings: list[str] = list(notes)  # run-level warnings (the letterhead's notes)
+        self.pdf_given_up = False  # LibreOffice failed or hung as a whole: not called again this run
+        self.summary: dict | None = None
         self.timed_out: set[int] = set()  # records whose worker was stopped for taking too long
+        # Files this tool wrote and recorded in its state (OUTPUT_DIR-relative →
+        # stat key when recorded): the only files it ever removes.
+        self.owned_docs: dict[str, tuple | None] = {}
+        self.owned_pdfs: dict[str, tuple | None] = {}
+        self.leftovers: set[str] = set()  # owned files a run could not remove (tried again next run)
+        self.saved_leftovers: set[str] = set()
+        self.unowned: dict[str, str] | None = None  # docs/*.docx not in the state: casefolded → name
+        self.foreign: dict[str, bool] = {}  # name in docs/ → it is not ours (checked once)
         # The state file as last read or written: its format and number of
         # entries (each record keeps its own entry in ``old``).
         self.saved_format: tuple | None = None
         self.saved_count = 0
         self.started_at = datetime.now().astimezone().isoformat(timespec="seconds")
         self.t0 = time.monotonic()
+        self.pool: _Pool | None = None  # the pool at work, stopped at once on a signal
 
     # -- orchestration ------------------------------------------------------
+    def run_guarded(self) -> int:
+        """:meth:`run`, with a run report for a run that stops part-way."""
+        try:
+            return self.run()
+        except Interrupted as exc:
+            self._abort(exc.reason, exc.exit_code)
+            self.log.error(f"已中止：{exc.reason}；已写出的文件都是完整的。")
+            return exc.exit_code
+        except ReporterError as exc:  # refused part-way (empty input …) or a write failed
+            self._abort(str(exc), exc.exit_code)
+            exc.logged = True
+            self.log.error(str(exc))
+            raise
+        except OSError as exc:  # disk full, permissions …: every file written so far is complete
+            where = f"（{_shown(os.fsdecode(exc.filename))}）" if exc.filename else ""
+            text = f"写入输出文件夹时出错{where}：{os_reason(exc)}。已写出的文件都是完整的，解决后重新运行即可。"
+            self._abort(text, 2)
+            err = ReporterError(text)
+            err.logged = True
+            self.log.error(text)
+            raise err from None
+        except Exception as exc:  # a bug of ours: the report says the run did not complete
+            self.log.traceback("运行", traceback.format_exc())
+            text = f"程序内部出错（{type(exc).__name__}），本次运行未完成；已写出的文件都是完整的。请把日志发给维护人员。"
+            self._abort(text, 2)
+            err = ReporterError(text)
+            err.logged = True
+            self.log.error(text)
+            raise err from None
+
+    def _abort(self, reason: str, exit_status: int) -> None:
+        """Stop workers, remove temporary files, write a report saying the run did not complete."""
+        if self.pool is not None:
+            _terminate(self.pool)
+            self.pool = None
+        for rec in self.records:
+            if rec.staged is not None:
+                try:
+                    os.unlink(rec.staged)
+                except OSError:
+                    pass
+                rec.staged = None
+        for folder in (self.out, self.docs, self.out / PDF, self.out / SUMMARY):
+            remove_temp_files(folder)
+        try:
+            self._write_report(completed=False, reason=reason, exit_status=exit_status)
+        except (OSError, Exception) as exc:  # noqa: BLE001 - the disk may be what stopped the run
+            self.log.warning(f"无法写出运行报告 {REPORT_NAME}：{os_reason(exc) if isinstance(exc, OSError) else exc}")
+
     def run(self) -> int:
         for folder in (self.out, self.docs, self.out / PDF, self.out / SUMMARY):
             remove_temp_files(folder)
-        entries = {} if self.o.force else self._load_state()
+        entries = self._load_state()  # also with --force: it says which files are ours
 
         t = time.monotonic()
         found = discover(self.input_root, exclude=self.out)
-        ignored = self._filter_outputs(found)
+        self.ignored = [_shown(r) for r in found.ignored]
         for folder in found.unreadable:
             self.log.warning(f"无法读取文件夹 {_shown(folder)}，其中的文件未处理（请检查权限）。")
         self.records = [_Record(rel, _shown(rel), old=None if self.o.force else entries.get(rel))
                         for rel in found.workbooks]
-        del entries  # the entries of removed workbooks (and all of them with --force) are freed here
         self.timings["discover"] = time.monotonic() - t
         self.log.info(
             f"开始：{self.input_root} 中有 {len(self.records)} 个工作簿"
-            + (f"，另有 {len(ignored)} 个其他文件不处理" if ignored else "")
-            + f"；输出到 {self.out}"
+            + (f"，另有 {len(self.ignored)} 个其他文件不处理" if self.ignored else "")
+            + f"；输出到 {self.out}；{config_text(self.config)}"
         )
+        for note in self.warnings:
+            self.log.warning(note)
+        if not self.records:
+            self._refuse_empty_input(len(entries))
+        del entries  # the entries of removed workbooks (and all of them with --force) are freed here
 
         t = time.monotonic()
         self.log.start(len(self.records))
@@ -350,35 +538,48 @@ class _Build:
         # From here on each Branch exists once, as an object for the summary
         # (the pickled copies are dropped as they are unpickled): the state is final.
         t = time.monotonic()
-        summary = self._summary()
+        self.summary = self._summary()
         self.timings["summary"] = time.monotonic() - t
 
         seconds = time.monotonic() - self.t0
         self.timings["total"] = seconds
         totals = self._totals()
-        self._write_report(ignored, summary, totals)
+        code = 1 if totals["failed"] > 0 else 3 if self.run_errors else 0
+        self._write_report(completed=True, exit_status=code)
 
         self.log.results(
             [Row(r.shown, r.status, r.name, r.document, r.messages) for r in self.records]
         )
         for path in self.removed:
             self.log.info(f"已删除 {path}（对应的工作簿已删除、改名或未通过）")
-        failed = totals["failed"] > 0 or bool(self.internal_errors)
-        self.log.final(final_line(totals, len(ignored), seconds), failed)
-        return 1 if failed else 0
+        for problem in self.run_errors:
+            self.log.error(f"本次运行的问题（与各支部无关）：{problem['message']}")
+        self.log.final(final_line(totals, len(self.ignored), seconds), code != 0)
+        return code
 
-    def _filter_outputs(self, found) -> list[str]:
-        """Drop our own outputs when OUTPUT_DIR lies inside INPUT_DIR (or is it)."""
-        prefixes = []
-        for folder in (self.docs, self.out / PDF, self.out / SUMMARY):
-            if inside(folder, self.input_root):
-                prefixes.append(folder.resolve().relative_to(self.input_root).as_posix() + "/")
-        own_files = set()
-        if self.out.resolve() == self.input_root:
-            own_files = {REPORT_NAME}
-        keep = lambda rel: not rel.startswith(tuple(prefixes)) and rel not in own_files  # noqa: E731
-        found.workbooks = [r for r in found.workbooks if keep(r)]
-        return [_shown(r) for r in found.ignored if keep(r)]
+    def _refuse_empty_input(self, documents: int) -> None:
+        """No workbook found: fine on a first run (or with --allow-empty); refused
+        when the last run had some (a share not mounted, a wrong path) — nothing removed."""
+        before = max(documents, self._last_report_count())
+        if before == 0 or self.o.allow_empty:
+            return
+        raise ReporterError(
+            f"在输入文件夹 {self.input_root} 中没有找到任何工作簿，而上次运行时有 {before} 个。"
+            "可能是共享文件夹没有挂载，或路径写错了。为避免误删，本次没有删除任何文件，也没有生成汇总。"
+            "如果该文件夹确实应当为空，请加上 --allow-empty 重新运行。"
+        )
+
+    def _last_report_count(self) -> int:
+        """How many workbooks the last completed run's report lists (0 when none can be read)."""
+        try:
+            with open(self.out / REPORT_NAME, "rb") as f:
+                last = json.load(f)
+            if last.get("completed", True) is not False:
+                return int(last["totals"]["workbooks"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        return 0
+
 
     # -- reading in the parent -------------------------------------------------
     def _read(self, rec: _Record) -> bytes | None:
@@ -443,14 +644,13 @@ class _Build:
         if (old["sha256"], old["fingerprint"], old["tool_version"]) != (rec.sha256, self.fingerprint, __version__):
             return False
         doc = old["document"]
-        if not (isinstance(doc, str) and doc.startswith(f"{DOCS}/") and "/" not in doc[len(DOCS) + 1:]
-                and not doc[len(DOCS) + 1:].startswith(".")):
+        if not _our_document_name(doc):
             return False  # not a name this tool writes: never touch it
         if self.o.strict and old["status"] != "ok":
             return False  # its warnings now fail it: let the normal path say so
         if _stat_key(os.path.join(self.out_s, doc)) != old["doc_stat"]:
             return False  # the document is missing or was changed: make it again
-        rec.status = "unchanged"
+        rec.status, rec.handled = "unchanged", True
         rec.blob, rec.name, rec.counts, rec.own = old["blob"], old["name"], old["counts"], old["messages"]
         rec.document = old["document"]
         rec.pdf_fresh = old["pdf_stat"] is not None and _stat_key(self._pdf_of(rec.document)) == old["pdf_stat"]
@@ -501,7 +701,7 @@ class _Build:
                     if not items:
                         break
                     if pool is None:
-                        pool = _Pool(min(self.jobs, len(self.records)), self.config, self.o.strict)
+                        pool = self.pool = _Pool(min(self.jobs, len(self.records)), self.config, self.o.strict)
                     try:
                         inflight[pool.executor.submit(_work, items)] = items
                     except BrokenProcessPool:
@@ -510,7 +710,7 @@ class _Build:
                 if not inflight:
                     if retry and pool is not None:  # the pool broke while submitting
                         pool.close()
-                        pool = None
+                        pool = self.pool = None
                         continue
                     break
                 done, _ = wait(list(inflight), timeout=1.0, return_when=FIRST_COMPLETED)
@@ -540,7 +740,7 @@ class _Build:
                     except BrokenProcessPool:
                         lost.extend(items)
                 pool.close()
-                pool = None
+                pool = self.pool = None
                 if not suspects:
                     breaks_without_suspect += 1
                 for item in sorted(lost, key=lambda i: i[0], reverse=True):
@@ -550,9 +750,15 @@ class _Build:
                         isolate.append(item)
                     else:
                         retry.appendleft(item)
+        except BaseException:  # a signal, a write error: stop the workers now, do not wait for them
+            if pool is not None:
+                _terminate(pool)
+                pool = self.pool = None
+            raise
         finally:
             if pool is not None:
                 pool.close()
+                self.pool = None
         self._isolated(sorted(isolate, key=lambda i: i[0]))
 
     def _isolated(self, items: list[Item]) -> None:
@@ -564,7 +770,7 @@ class _Build:
         try:
             for item in items:
                 if pool is None:
-                    pool = _Pool(1, self.config, self.o.strict)
+                    pool = self.pool = _Pool(1, self.config, self.o.strict)
                 future = pool.executor.submit(_work, [item])
                 while not wait([future], timeout=1.0).done:
                     self.timed_out |= pool.stop_overdue(self.config.limits.max_seconds)
@@ -573,18 +779,26 @@ class _Build:
                         self._done(*result)
                 except BrokenProcessPool:
                     pool.close()
-                    pool = None
+                    pool = self.pool = None
                     self._failed_in_worker(item[0])
+        except BaseException:
+            if pool is not None:
+                _terminate(pool)
+                pool = self.pool = None
+            raise
         finally:
             if pool is not None:
                 pool.close()
+                self.pool = None
 
     def _failed_in_worker(self, index: int) -> None:
         """The worker processing this workbook died (a crash) or was stopped (too slow)."""
         rec = self.records[index]
         if index in self.timed_out:
-            rec.fail(timed_out(self.config.limits.max_seconds))
-            self.log.error(f"{rec.shown}：处理超时，已跳过。")
+            seconds = self.config.limits.max_seconds
+            rec.fail(timed_out(seconds))
+            self.log.error(f"{rec.shown}：处理超过 {seconds:g} 秒，已停止并跳过。"
+                           "若确需更长时间，可调大配置文件中 [limits] 的 max_seconds。")
         else:
             rec.fail(worker_died())
             self.log.error(f"{rec.shown}：处理时工作进程意外退出，已跳过。")
@@ -596,14 +810,14 @@ class _Build:
         if packed.traceback:
             self.log.traceback(rec.shown, packed.traceback)
         rec.status, rec.name, rec.counts, rec.own = packed.status, packed.name, packed.counts, packed.messages
-        rec.blob = packed.blob
+        rec.blob, rec.handled = packed.blob, True
         document = packed.document
         if document is not None and rec.status != "failed":
             try:
                 self.docs.mkdir(parents=True, exist_ok=True)
                 rec.staged = write_temp(self.docs, document, ".docx", sync=False)
             except OSError as exc:
-                raise ReporterError(f"写入输出文件夹 {self.docs} 失败：{exc.strerror}") from None
+                raise ReporterError(f"写入输出文件夹 {self.docs} 失败：{os_reason(exc)}") from None
             rec.rendered = True
         if rec.stat is not None and _stat_key(os.path.join(self.input_s, rec.source)) != rec.stat:
             rec.extra.append(changed_after_read())
@@ -622,36 +836,10 @@ class _Build:
                 rec.status = new
 
     def _finish_documents(self) -> None:
-        live = [r for r in self.records if r.status != "failed" and r.name is not None]
-        by_name: dict[str, list[_Record]] = defaultdict(list)
-        for rec in live:
-            by_name[rec.name].append(rec)
-        for name, group in by_name.items():
-            if len(group) > 1:
-                for rec in group:
-                    others = "、".join(o.shown for o in group if o is not rec)
-                    rec.extra.append(duplicate_branch(name, others))
+        self._mark_duplicates()
         self._restatus()
-        live = [r for r in live if r.status != "failed"]
-
-        # Safe names: a branch keeps its plain name when it can, in source order;
-        # the rest get "-2", "-3" … (never a name another document already has).
-        targets: dict[int, str] = {}
-        taken: set[str] = set()
-        wanted = {id(r): safe_name(r.name) for r in live}
-        for rec in live:
-            stem = wanted[id(rec)]
-            if stem.casefold() not in taken:
-                taken.add(stem.casefold())
-                targets[id(rec)] = stem
-        for rec in live:
-            if id(rec) in targets:
-                continue
-            stem, n = wanted[id(rec)], 2
-            while f"{stem}-{n}".casefold() in taken:
-                n += 1
-            taken.add(f"{stem}-{n}".casefold())
-            targets[id(rec)] = f"{stem}-{n}"
+        live = [r for r in self.records if r.status != "failed" and r.name is not None]
+        targets = self._targets(live)
 
         self.docs.mkdir(parents=True, exist_ok=True)
         moves: list[tuple[Path, str, _Record]] = []
@@ -679,28 +867,104 @@ class _Build:
             if rec.status == "failed":
                 rec.document = None
         removed = len(self.removed)
-        self._mirror(self.docs, {r.document for r in live}, ".docx")
+        self._remove_stale(self.owned_docs, {r.document for r in live})
         if moves or len(self.removed) != removed:
             fsync_dir(self.docs)
 
-    def _mirror(self, folder: Path, keep: set[str], suffix: str) -> None:
-        """Delete the files of ``folder`` that are not in ``keep`` (OUTPUT_DIR-relative)."""
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except FileNotFoundError:
-            return
-        where = folder.relative_to(self.out).as_posix()
-        for entry in entries:
-            rel = f"{where}/{entry.name}"
-            if rel in keep or not entry.is_file(follow_symlinks=False):
+    def _mark_duplicates(self) -> None:
+        """W401 on every copy of a branch handed in more than once; the summary
+        uses the copy saved last (see :func:`reporter.discover.duplicates`)."""
+        copies = [Copy(r.shown, r.name, r.stat[1] if r.stat else 0, r.status == "failed") for r in self.records]
+        for index, dup in duplicates(copies).items():
+            rec = self.records[index]
+            rec.extra.append(dup.message)
+            rec.duplicate_of = dup.used if dup.used != rec.shown else None
+
+    def _targets(self, live: list[_Record]) -> dict[int, str]:
+        """Safe names: a branch keeps its plain name when it can, in source order;
+        the rest get "-2", "-3" … (never a name another document already has,
+        nor one where a file that is not ours sits)."""
+        targets: dict[int, str] = {}
+        taken: set[str] = set()
+        wanted = {id(r): safe_name(r.name) for r in live}
+        for rec in live:
+            stem = wanted[id(rec)]
+            if stem.casefold() not in taken and not self._foreign(stem):
+                taken.add(stem.casefold())
+                targets[id(rec)] = stem
+        for rec in live:
+            if id(rec) in targets:
                 continue
-            if not entry.name.lower().endswith(suffix):
-                continue  # not ours: leave a user's own file alone
+            stem, n = wanted[id(rec)], 2
+            while f"{stem}-{n}".casefold() in taken or self._foreign(f"{stem}-{n}"):
+                n += 1
+            taken.add(f"{stem}-{n}".casefold())
+            targets[id(rec)] = f"{stem}-{n}"
+            if self._foreign(stem):
+                self.log.warning(f"{DOCS}/{_shown(stem)}.docx 不是本工具生成的文件，保持原样；"
+                                 f"{rec.shown} 的材料改存为 {DOCS}/{_shown(targets[id(rec)])}.docx。")
+        return targets
+
+    def _foreign(self, stem: str) -> bool:
+        """A file that is not ours sits at docs/<stem>.docx (in any letter case)?
+
+        Ours: recorded in the state, or — when the state was lost — written by
+        reporter.document (see :func:`made_by_reporter`)."""
+        if self.unowned is None:  # one look at docs/ per run
+            owned = {rel.casefold() for rel in self.owned_docs}
             try:
-                os.unlink(entry.path)
-            except OSError as exc:
-                self.log.warning(f"无法删除过时的 {rel}：{exc.strerror}")
+                names = [e.name for e in os.scandir(self.docs) if e.name.lower().endswith(".docx")]
+            except OSError:
+                names = []
+            self.unowned = {n.casefold(): n for n in names if f"{DOCS}/{n}".casefold() not in owned}
+        name = self.unowned.get(f"{stem}.docx".casefold())
+        if name is None:
+            return False
+        if name not in self.foreign:
+            self.foreign[name] = not made_by_reporter(self.docs / name)
+        return self.foreign[name]
+
+    def _note_owned(self, entries: dict) -> None:
+        """Which files in OUTPUT_DIR are ours: the documents and PDFs the state records."""
+        for entry in entries.values():
+            doc = entry.get("document")
+            if not _our_document_name(doc):
                 continue
+            self.owned_docs[doc] = entry.get("doc_stat")
+            if entry.get("pdf_stat") is not None:
+                self.owned_pdfs[f"{PDF}/{Path(doc).stem}.pdf"] = entry["pdf_stat"]
+        for rel in self.leftovers:
+            target = self.owned_pdfs if rel.startswith(f"{PDF}/") else self.owned_docs
+            target.setdefault(rel, None)
+
+    def _remove_stale(self, owned: dict[str, tuple | None], keep: set[str]) -> None:
+        """Remove the files this tool recorded as its own that no current workbook keeps.
+
+        A file a person changed since (its stat differs and it is no longer
+        recognisably ours) is left in place; one that cannot be removed now
+        is remembered and tried again next run."""
+        for rel in sorted(set(owned) - keep):
+            path = self.out / rel
+            key = _stat_key(path)
+            if key is None:
+                self.leftovers.discard(rel)
+                continue  # already gone (or moved to its new name)
+            recorded = owned[rel]
+            if recorded is not None and tuple(recorded) != key and not (
+                    rel.endswith(".docx") and made_by_reporter(path)):
+                self.log.warning(f"{_shown(rel)} 在上次生成后被修改过，不再视为本工具的文件，保持原样。")
+                self.leftovers.discard(rel)
+                continue
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                self.leftovers.discard(rel)
+                continue
+            except OSError as exc:
+                self.log.warning(f"无法删除过时的 {_shown(rel)}：{os_reason(exc)}（下次运行时再试）")
+                self.leftovers.add(rel)
+                continue
+            self.leftovers.discard(rel)
             self.removed.append(_shown(rel))
 
     # -- PDF ---------------------------------------------------------------------
@@ -708,31 +972,64 @@ class _Build:
         return self.out / PDF / (Path(document).stem + ".pdf")
 
     def _pdfs(self) -> None:
+        """PDF trouble is the run's, never a branch's: statuses and documents stay."""
         live = [r for r in self.records if r.document]
         if self.o.pdf:
-            from .pdf import convert_to_pdf, pdf_failure
-
             todo = [r for r in live if r.rendered or not r.pdf_fresh]
             if todo:
                 self.log.info(f"正在转换 {len(todo)} 份 PDF……")
-                try:
-                    outcome = convert_to_pdf([self.out / r.document for r in todo], self.out / PDF)
-                except ReporterError as exc:  # LibreOffice failed as a whole: a finding on each
-                    outcome = {self.out / r.document: str(exc) for r in todo}
+                failed = self._convert_pdfs([self.out / r.document for r in todo], self.out / PDF)
                 for rec in todo:
-                    problem = outcome.get(self.out / rec.document)
-                    if problem is None:
-                        rec.pdf_fresh = True
-                    else:
-                        rec.extra.append(pdf_failure(problem))
-                before = {id(r) for r in live if r.status != "failed"}
-                self._restatus()
-                dropped = [r for r in live if id(r) in before and r.status == "failed"]
-                for rec in dropped:  # --strict turned a PDF warning into a failure
-                    self._unlink(rec.document)
-                    rec.document, rec.pdf_fresh = None, False
+                    rec.pdf_fresh = (self.out / rec.document) not in failed
         keep = {f"{PDF}/{Path(r.document).stem}.pdf" for r in self.records if r.document and r.pdf_fresh}
-        self._mirror(self.out / PDF, keep, ".pdf")
+        self._remove_stale(self.owned_pdfs, keep)
+
+    def _convert_pdfs(self, documents: list[Path], out_dir: Path) -> dict[Path, str]:
+        """Convert with LibreOffice; the documents that got no PDF → why (Chinese).
+
+        Failures become run errors (kind "pdf") with LibreOffice's own output
+        in the log; after LibreOffice failed or hung as a whole it is not
+        called again in this run."""
+        if self.pdf_given_up:
+            return {d: "本次运行已放弃转换 PDF。" for d in documents}
+        from .pdf import convert_to_pdf
+
+        try:
+            outcome = convert_to_pdf(documents, out_dir, timeout=self.config.pdf.timeout)
+        except ReporterError as exc:
+            outcome = {d: str(exc) for d in documents}
+            self._give_up_pdfs(str(exc))
+        if isinstance(outcome, dict):  # reporter.pdf's older answer: document → reason or None
+            failed, run_error, details = {d: r for d, r in outcome.items() if r is not None}, None, ()
+        else:
+            failed, run_error, details = dict(outcome.failed), outcome.run_error, outcome.details
+        for line in details:
+            self.log.warning(f"LibreOffice：{line}")
+        if run_error:
+            self._give_up_pdfs(run_error, len(failed))
+        else:
+            for document, reason in failed.items():
+                self._run_error("pdf", reason, file=self._rel(document))
+        return failed
+
+    def _give_up_pdfs(self, reason: str, count: int | None = None) -> None:
+        if self.pdf_given_up:
+            return
+        self.pdf_given_up = True
+        text = f"PDF 转换失败，本次运行不再调用 LibreOffice：{reason}"
+        if count:
+            text += f"（{count} 份文档没有 PDF；Word 文档不受影响）"
+        self._run_error("pdf", text)
+        self.log.error(text)
+
+    def _run_error(self, kind: str, message: str, **extra: str) -> None:
+        self.run_errors.append({"kind": kind, "message": message, **extra})
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return _shown(Path(path).relative_to(self.out).as_posix())
+        except ValueError:
+            return _shown(os.fspath(path))
 
     def _unlink(self, rel: str) -> None:
         try:
@@ -747,7 +1044,7 @@ class _Build:
         # (sha256), the configuration and the tool version.
         digest = hashlib.sha256(repr((self.fingerprint, __version__, self.as_of, self.roster)).encode())
         for r in self.records:
-            row = (r.shown, self._status_for_summary(r), r.sha256, r.document, r.messages)
+            row = (r.shown, self._status_for_summary(r), r.sha256, r.document, r.messages, r.name, r.duplicate_of)
             digest.update(repr(row).encode("utf-8", "replace"))
         key = digest.hexdigest()
         old = self._load_summary_state()
@@ -768,8 +1065,9 @@ class _Build:
                 xlsx, docx = build_summary(results, self.config, self.as_of, self.roster)
             except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
                 self.log.traceback("汇总", traceback.format_exc())
-                self.log.error(f"生成汇总材料时程序内部出错（{type(exc).__name__}），各支部材料不受影响。")
-                self.internal_errors.append(f"summary: {type(exc).__name__}")
+                text = f"生成汇总材料时程序内部出错（{type(exc).__name__}），各支部材料不受影响。"
+                self.log.error(text)
+                self._run_error("summary", text)
                 return None
             atomic_write(self.out / SUMMARY_XLSX, xlsx)
             atomic_write(self.out / SUMMARY_DOCX, docx)
@@ -780,14 +1078,11 @@ class _Build:
         if pdf_stat is not None and self._json_stats([SUMMARY_PDF])[SUMMARY_PDF] != pdf_stat:
             pdf_stat = None
         if self.o.pdf:
-            if pdf_stat is None:
-                from .pdf import convert_to_pdf
-
-                problem = convert_to_pdf([self.out / SUMMARY_DOCX], self.out / SUMMARY).get(self.out / SUMMARY_DOCX)
-                if problem is not None:
-                    self.log.error(f"汇总报告未能转换为 PDF：{problem}")
-                    self.internal_errors.append("summary pdf")
-                pdf_stat = self._json_stats([SUMMARY_PDF])[SUMMARY_PDF] if problem is None else None
+            if pdf_stat is None and self.pdf_given_up:
+                self.log.warning("汇总报告的 PDF 本次未生成（已放弃 PDF 转换）。")
+            elif pdf_stat is None:
+                failed = self._convert_pdfs([self.out / SUMMARY_DOCX], self.out / SUMMARY)
+                pdf_stat = None if failed else self._json_stats([SUMMARY_PDF])[SUMMARY_PDF]
             if pdf_stat is not None:
                 summary["pdf"] = SUMMARY_PDF
         elif pdf_stat is None and (self.out / SUMMARY_PDF).exists():
@@ -810,7 +1105,10 @@ class _Build:
 
     # -- state and report ------------------------------------------------------------
     def _load_state(self) -> dict:
-        """The entries of the last run's state file ({} when absent, old or damaged)."""
+        """The entries of the last run's state file ({} when absent, old or damaged).
+
+        Which files are ours (documents, PDFs, files a run could not remove)
+        is taken from any state that can be read, also one of an older format."""
         path = self.out / STATE_NAME
         try:
             with open(path, "rb") as f:
@@ -820,12 +1118,19 @@ class _Build:
         except Exception:  # noqa: BLE001 - a damaged state only costs a full rebuild
             self.log.warning("运行状态文件无法读取，本次将全部重新生成。")
             return {}
-        if not isinstance(state, dict) or state.get("format") != (STATE_FORMAT, _model_signature()):
+        if not isinstance(state, dict):
             return {}
         entries = state.get("entries")
+        if not isinstance(entries, dict) or not all(isinstance(e, dict) for e in entries.values()):
+            return {}
+        leftovers = state.get("leftovers", [])
+        self.saved_leftovers = {r for r in leftovers if isinstance(r, str)} if isinstance(leftovers, list) else set()
+        self.leftovers = set(self.saved_leftovers)
+        self._note_owned(entries)
         keys = {"sha256", "source_key", "fingerprint", "tool_version", "document", "doc_stat", "pdf_stat",
                 "status", "name", "counts", "messages", "blob"}
-        if not isinstance(entries, dict) or not all(isinstance(e, dict) and keys <= e.keys() for e in entries.values()):
+        if state.get("format") != (STATE_FORMAT, _model_signature()) or not all(
+                keys <= e.keys() for e in entries.values()):
             return {}
         self.saved_format, self.saved_count = state["format"], len(entries)
         return entries
@@ -834,14 +1139,17 @@ class _Build:
         """Write the state file when it would differ from the one on disk.
 
         Each record's ``old`` is its entry in that file, so the file differs
-        exactly when an entry differs or the number of entries does."""
+        exactly when an entry differs, the number of entries does, or the
+        files a run could not remove do."""
         pairs = [(rec, entry) for rec in self.records if (entry := self._entry(rec)) is not None]
         fmt = (STATE_FORMAT, _model_signature())
-        if fmt == self.saved_format and len(pairs) == self.saved_count and all(e == r.old for r, e in pairs):
+        if (fmt == self.saved_format and len(pairs) == self.saved_count and self.leftovers == self.saved_leftovers
+                and all(e == r.old for r, e in pairs)):
             return  # an unchanged run rewrites nothing
-        state = {"format": fmt, "entries": {rec.source: entry for rec, entry in pairs}}
+        state = {"format": fmt, "entries": {rec.source: entry for rec, entry in pairs},
+                 "leftovers": sorted(self.leftovers)}
         atomic_write(self.out / STATE_NAME, lambda f: pickle.dump(state, f, protocol=5))
-        self.saved_format, self.saved_count = fmt, len(pairs)
+        self.saved_format, self.saved_count, self.saved_leftovers = fmt, len(pairs), set(self.leftovers)
         for rec, entry in pairs:
             rec.old = entry
 
@@ -873,21 +1181,25 @@ class _Build:
         gets the workbook's real status (which also keeps the summary's inputs,
         and so its cache key, identical from one unchanged run to the next)."""
         return FileResult(
-            rec.shown, self._status_for_summary(rec), rec.messages, rec.branch, rec.sha256, rec.document
+            rec.shown, self._status_for_summary(rec), rec.messages, rec.branch, rec.sha256, rec.document,
+            name=rec.name, duplicate_of=rec.duplicate_of,
         )
 
     def _status_for_summary(self, rec: _Record) -> str:
         return status_of(rec.messages, self.o.strict) if rec.status == "unchanged" else rec.status
 
-    def _totals(self) -> dict[str, int]:
-        totals = {"workbooks": len(self.records), "ok": 0, "warning": 0, "failed": 0, "unchanged": 0}
-        for rec in self.records:
+    def _totals(self, records: list[_Record] | None = None) -> dict[str, int]:
+        records = self.records if records is None else records
+        totals = {"workbooks": len(records), "ok": 0, "warning": 0, "failed": 0, "unchanged": 0}
+        for rec in records:
             totals[rec.status] += 1
         return totals
 
-    def _write_report(self, ignored: list[str], summary: dict | None, totals: dict[str, int]) -> None:
+    def _write_report(self, *, completed: bool, exit_status: int, reason: str | None = None) -> None:
+        """run-report.json; a run that did not complete lists the workbooks it had decided."""
+        records = self.records if completed else [r for r in self.records if r.handled]
         workbooks = []
-        for rec in self.records:
+        for rec in records:
             entry = {
                 "source": rec.shown,
                 "sha256": rec.sha256,
@@ -896,6 +1208,7 @@ class _Build:
                 "document": rec.document,
                 "counts": rec.counts,
                 "messages": [m.to_json() for m in rec.messages],
+                "duplicate_of": rec.duplicate_of,
             }
             if self.o.pdf:
                 entry["pdf"] = f"{PDF}/{Path(rec.document).stem}.pdf" if rec.document and rec.pdf_fresh else None
@@ -904,20 +1217,24 @@ class _Build:
             "tool_version": __version__,
             "started_at": self.started_at,
             "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "completed": completed,
+            "reason": reason,
+            "exit_status": exit_status,
+            "config": config_json(self.config),
             "input_dir": str(self.o.input_dir),
             "output_dir": str(self.o.output_dir),
-            "totals": totals,
+            "totals": self._totals(records),
             "workbooks": workbooks,
-            "ignored": ignored,
-            "summary": summary,
+            "ignored": self.ignored,
+            "summary": self.summary,
+            "run_errors": self.run_errors,
+            "warnings": self.warnings,
             "removed": sorted(self.removed),
             "as_of": self.as_of.isoformat(),
             "strict": self.o.strict,
             "jobs": self.jobs,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
-        if self.internal_errors:
-            report["internal_errors"] = self.internal_errors
         atomic_write(self.out / REPORT_NAME, _report_json(report).encode("utf-8", "backslashreplace"))
 
 

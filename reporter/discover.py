@@ -1,11 +1,17 @@
-"""Finding the workbooks under INPUT_DIR."""
+"""Finding the workbooks under INPUT_DIR, and the branches handed in more than once.
+
+`build` and `validate` share both, so they always see the same workbooks and
+report the same duplicates.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from .model import Message, warning
 from .schema import CONVERT_SUFFIXES, WORKBOOK_SUFFIXES
@@ -44,6 +50,22 @@ def _hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("~$")
 
 
+# What marks a folder as an OUTPUT_DIR of this tool: its hidden files (the
+# lock exists from the first moment of the first run), or a run report beside
+# a docs/ or summary/ folder.  In such a folder the tool's own outputs are not
+# input; anything else a person keeps there (-o INPUT) still is.
+OUTPUT_MARKERS = frozenset({".reporter.lock", ".reporter-state.pickle", ".reporter-summary.json"})
+REPORT_NAME = "run-report.json"
+OUTPUT_FOLDERS = ("docs", "pdf", "summary")
+
+
+def is_output_folder(filenames: Iterable[str], dirnames: Iterable[str]) -> bool:
+    names = set(filenames)
+    if names & OUTPUT_MARKERS:
+        return True
+    return REPORT_NAME in names and any(d in ("docs", "summary") for d in dirnames)
+
+
 def discover(input_dir: Path, exclude: Path | None = None) -> Discovery:
     """Walk ``input_dir`` recursively.
 
@@ -51,9 +73,11 @@ def discover(input_dir: Path, exclude: Path | None = None) -> Discovery:
     silently.  Files with a workbook extension — or one of the spreadsheet
     formats we can only name (``.et``, ``.csv`` …) — are workbooks (the
     reader reports the latter with a "save as .xlsx" finding); anything else
-    is ``ignored``.  Nothing under ``exclude`` (OUTPUT_DIR) is read.
-    Symbolic links are listed as workbooks too; the reader refuses those
-    pointing outside INPUT_DIR.
+    is ``ignored``.  In every output folder of this tool (see
+    :func:`is_output_folder`; ``exclude``, the run's own OUTPUT_DIR, counts
+    as one even before its first run) docs/, pdf/, summary/ and
+    run-report.json are skipped.  Symbolic links are listed as workbooks
+    too; the reader refuses those pointing outside INPUT_DIR.
     """
     root = input_dir.resolve()
     excl = exclude.resolve() if exclude is not None else None
@@ -65,9 +89,10 @@ def discover(input_dir: Path, exclude: Path | None = None) -> Discovery:
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         here = Path(dirpath)
-        dirnames[:] = sorted(
-            d for d in dirnames if not _hidden(d) and (excl is None or (here / d).resolve() != excl)
-        )
+        output = is_output_folder(filenames, dirnames) or (excl is not None and here.resolve() == excl)
+        if output:
+            filenames = [n for n in filenames if n != REPORT_NAME]
+        dirnames[:] = sorted(d for d in dirnames if not _hidden(d) and not (output and d in OUTPUT_FOLDERS))
         # A string join per file, not Path objects: this runs on every (even unchanged) run.
         prefix = "" if here == root else here.relative_to(root).as_posix() + "/"
         for name in filenames:
@@ -83,3 +108,64 @@ def discover(input_dir: Path, exclude: Path | None = None) -> Discovery:
     found.ignored.sort()
     found.unreadable.sort()
     return found
+
+
+# --- duplicates: several workbooks naming the same branch ---------------------
+
+NAMED_COPIES = 10  # a W401 names at most this many other copies, then counts the rest
+
+
+@dataclass(slots=True)
+class Copy:
+    """One workbook as the duplicate check sees it."""
+
+    source: str  # shown form of the path relative to INPUT_DIR
+    name: str | None  # 支部名称 (None: could not be read)
+    mtime_ns: int  # when it was saved
+    failed: bool = False
+
+
+@dataclass(slots=True)
+class Duplicate:
+    """What the duplicate check says about one copy."""
+
+    message: Message  # W401
+    used: str  # source of the copy the summary uses (may be this one)
+
+
+def duplicates(copies: list[Copy]) -> dict[int, Duplicate]:
+    """W401 for every workbook whose 支部名称 another workbook also names (by index).
+
+    The summary uses one copy per branch: the one saved last among those that
+    passed (modification time, then file name), or among all when none passed.
+    Each W401 names at most :data:`NAMED_COPIES` other copies and counts the
+    rest, so time, memory and report size stay linear whatever the names.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, copy in enumerate(copies):
+        if copy.name is not None:
+            groups.setdefault(copy.name, []).append(i)
+    found: dict[int, Duplicate] = {}
+    for name, members in groups.items():
+        if len(members) < 2:
+            continue
+        candidates = [i for i in members if not copies[i].failed] or members
+        used = max(candidates, key=lambda i: (copies[i].mtime_ns, copies[i].source))
+        ordered = [used, *(i for i in members if i != used)]  # the used copy is named first
+        for i in members:
+            others = [copies[j].source for j in itertools.islice((j for j in ordered if j != i), NAMED_COPIES)]
+            found[i] = Duplicate(duplicate_branch(name, len(members), others, copies[used].source, i == used),
+                                 copies[used].source)
+    return found
+
+
+def duplicate_branch(name: str, count: int, others: list[str], used: str, is_used: bool) -> Message:
+    rest = count - 1 - len(others)
+    listed = "、".join(others) + (f" 等 {count - 1} 个" if rest > 0 else "")
+    which = "汇总时采用本文件（保存时间最晚）" if is_used else f"汇总时只采用保存时间最晚的 {used}，本文件不计入汇总"
+    return warning(
+        "W401",
+        f"共有 {count} 个工作簿的支部名称都是“{name}”，除本文件外还有：{listed}。"
+        f"{which}；每个通过检查的工作簿仍各自生成材料（文件名加序号区分）。"
+        "请确认是否重复提交，或是否填错了支部名称。",
+    )

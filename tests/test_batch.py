@@ -29,7 +29,7 @@ from reporter.fsutil import TEMP_PREFIX, safe_name
 
 runner = CliRunner()
 AS_OF = "2024-06-30"
-STAMPED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d (INFO|WARNING|ERROR) ")
+STAMPED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)? (INFO|WARNING|ERROR) ")
 ROOT = Path(__file__).resolve().parent.parent
 
 
