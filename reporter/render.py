@@ -9,7 +9,7 @@ import typer
 
 from .config import Config
 from .console import message_line
-from .errors import ReporterError, UsageError
+from .errors import UsageError, os_reason
 
 
 def output_path(workbook: Path, output: Path | None) -> Path:
@@ -29,12 +29,13 @@ def run_render(workbook: Path, output: Path | None, config: Config,
 
     Exit status: 0 written (warnings allowed), 1 no document (errors in the
     workbook, or the file could not be written), 2 bad usage (raised as
-    :class:`UsageError`).
+    :class:`UsageError`: a missing workbook, an unreadable reference
+    document, ``--pdf`` without LibreOffice), 3 the .docx was written but
+    its PDF could not be made (a problem of LibreOffice, said on stderr).
     """
-    from .document import render_document
+    from .document import base_for
     from .fsutil import atomic_write
-    from .pipeline import internal_error
-    from .workbook import read_path
+    from .pipeline import process
 
     workbook = Path(workbook)
     if not workbook.is_file():
@@ -44,33 +45,39 @@ def run_render(workbook: Path, output: Path | None, config: Config,
             raise UsageError(f"找不到参考文档：{reference_doc}")
         config = replace(config, reference_doc=str(reference_doc))
     target = output_path(workbook, output)
+    if pdf:
+        from .pdf import find_soffice, missing_message
 
-    result = read_path(workbook, config)
-    for m in result.messages:
+        if find_soffice() is None:
+            raise UsageError(missing_message())
+    base = base_for(config)  # a broken reference document stops here (exit status 2)
+    for note in getattr(base, "notes", ()):  # what the letterhead would have changed
+        typer.echo(f"警告：{note}", err=True)
+
+    try:
+        data = workbook.read_bytes()
+    except OSError as exc:
+        typer.echo(f"未生成：无法读取 {workbook.name}（{os_reason(exc)}）。")
+        return 1
+    outcome = process(data, workbook.name, config)  # never raises: a bug of ours becomes E900
+    for m in outcome.messages:
         typer.echo(f"{'错误' if m.level == 'error' else '警告'}  {message_line(m)}")
-    if result.failed or result.branch is None:
+    if outcome.document is None:
         typer.echo(f"未生成：{workbook.name} 有错误，请按上面的提示修改后重试。")
         return 1
     try:
-        data = render_document(result.branch, config)
-    except ReporterError:
-        raise  # e.g. an unreadable reference document: exit status 2
-    except Exception as exc:  # noqa: BLE001 - a bug of ours becomes a finding
-        typer.echo(f"错误  {message_line(internal_error(exc))}")
-        return 1
-    try:
-        atomic_write(target, data)
+        atomic_write(target, outcome.document)
     except OSError as exc:
         hint = "（该文件可能正在 Word 中打开，请关闭后重试）" if isinstance(exc, PermissionError) else ""
-        typer.echo(f"未能写入 {target}：{exc.strerror or type(exc).__name__}{hint}")
+        typer.echo(f"未能写入 {target}：{os_reason(exc)}{hint}")
         return 1
     typer.echo(f"已生成：{target}")
     if pdf:
         from .pdf import convert_to_pdf
 
-        problem = convert_to_pdf([target], target.parent).get(target)
-        if problem:
-            typer.echo(f"未生成 PDF：{problem}")
-            return 1
+        converted = convert_to_pdf([target], target.parent, timeout=config.pdf.timeout)
+        if target in converted.failed:
+            typer.echo(f"{converted.failed[target]}（{target.name} 已生成，不受影响）", err=True)
+            return 3
         typer.echo(f"已生成：{target.with_suffix('.pdf')}")
     return 0

@@ -15,6 +15,7 @@ from helpers import standard_sheets, write_workbook
 from reporter.cli import app
 from reporter.config import Config
 from reporter.errors import UsageError
+from reporter.pdf import SOFFICE_ENV
 from reporter.render import run_render
 from test_document import seed_lines
 
@@ -97,7 +98,7 @@ def test_usage_errors(tmp_path):
         run_render(book, None, CONFIG, reference_doc=tmp_path / "missing.docx")
 
 
-def test_reference_doc_option(tmp_path):
+def test_reference_doc_option(tmp_path, capsys):
     ref = docx.Document()
     ref.sections[0].left_margin = Mm(45)
     ref.sections[0].header.paragraphs[0].text = "红头"
@@ -105,8 +106,11 @@ def test_reference_doc_option(tmp_path):
     book = seed_workbook(tmp_path / "seed.xlsx")
     assert run_render(book, None, CONFIG, reference_doc=tmp_path / "ref.docx") == 0
     doc = docx.Document(tmp_path / "seed.docx")
-    assert round(doc.sections[0].left_margin.mm) == 45
-    assert doc.sections[0].header.paragraphs[0].text == "红头"
+    assert doc.sections[0].header.paragraphs[0].text == "红头"  # the letterhead's header is taken
+    assert round(doc.sections[0].left_margin.mm) == 28  # the official margins stay (DESIGN §3)
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if line.startswith("警告：")]
+    assert any("页边距" in line and "45 毫米" in line for line in warnings), err
 
 
 def test_cli_render(tmp_path):
@@ -124,3 +128,26 @@ def test_render_pdf(tmp_path):
     book = seed_workbook(tmp_path / "seed.xlsx")
     assert run_render(book, None, CONFIG, pdf=True) == 0
     assert (tmp_path / "seed.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_render_pdf_with_a_broken_libreoffice_keeps_the_docx_and_exits_3(tmp_path, monkeypatch, capsys):
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\necho 'cannot start' >&2\nexit 81\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv(SOFFICE_ENV, str(fake))
+    book = seed_workbook(tmp_path / "seed.xlsx")
+    assert run_render(book, None, CONFIG, pdf=True) == 3
+    out, err = capsys.readouterr()
+    assert f"已生成：{tmp_path / 'seed.docx'}" in out
+    assert "未能转换为 PDF" in err and "退出码 81" in err and "seed.docx 已生成" in err
+    assert "Traceback" not in out + err
+    docx.Document(tmp_path / "seed.docx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.docx", "seed.xlsx", "soffice"]
+
+
+def test_render_pdf_without_libreoffice_is_refused_before_writing(tmp_path, monkeypatch):
+    monkeypatch.setenv(SOFFICE_ENV, str(tmp_path / "no-such-soffice"))
+    book = seed_workbook(tmp_path / "seed.xlsx")
+    with pytest.raises(UsageError, match="未找到 LibreOffice"):
+        run_render(book, None, CONFIG, pdf=True)
+    assert not (tmp_path / "seed.docx").exists()
