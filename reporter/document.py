@@ -22,6 +22,7 @@ Three layers, kept apart:
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import zipfile
@@ -342,14 +343,24 @@ def _footer_xml(side: Literal["right", "left"], cached: int) -> bytes:
             f"{runs}</w:p></w:ftr>").encode()
 
 
-_SECT_PR = (
-    '<w:sectPr><w:footerReference w:type="default" r:id="rIdFooterOdd"/>'
-    '<w:footerReference w:type="even" r:id="rIdFooterEven"/>'
-    f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>'
-    f'<w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_RIGHT}" w:bottom="{MARGIN_BOTTOM}" w:left="{MARGIN_LEFT}"'
-    f' w:header="{HEADER_DIST}" w:footer="{FOOTER_DIST}" w:gutter="0"/>'
-    f'<w:cols w:space="425"/><w:docGrid w:type="lines" w:linePitch="{LINE_PITCH}"/></w:sectPr>'
-)
+def _sect_pr(headers: dict[str, str] | None = None, title_page: bool = False) -> str:
+    """The official page set-up with our page-number footers; ``headers``:
+    header type (default / even / first) → relationship id; ``title_page``:
+    the first page has its own header (and our odd-page footer)."""
+    refs = "".join(f'<w:headerReference w:type="{kind}" r:id="{rid}"/>' for kind, rid in (headers or {}).items())
+    first = '<w:footerReference w:type="first" r:id="rIdFooterOdd"/>' if title_page else ""
+    return (
+        f'<w:sectPr>{refs}<w:footerReference w:type="default" r:id="rIdFooterOdd"/>'
+        f'<w:footerReference w:type="even" r:id="rIdFooterEven"/>{first}'
+        f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>'
+        f'<w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_RIGHT}" w:bottom="{MARGIN_BOTTOM}" w:left="{MARGIN_LEFT}"'
+        f' w:header="{HEADER_DIST}" w:footer="{FOOTER_DIST}" w:gutter="0"/>'
+        f'<w:cols w:space="425"/>{"<w:titlePg/>" if title_page else ""}'
+        f'<w:docGrid w:type="lines" w:linePitch="{LINE_PITCH}"/></w:sectPr>'
+    )
+
+
+_SECT_PR = _sect_pr()
 
 
 def _rels(rels: list[tuple[str, str, str]]) -> bytes:
@@ -365,6 +376,7 @@ def _content_types(defaults: dict[str, str], overrides: dict[str, str]) -> bytes
 
 _CT_CORE = "application/vnd.openxmlformats-package.core-properties+xml"
 _CT_APP = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
+_CT_THEME = "application/vnd.openxmlformats-officedocument.theme+xml"
 _ROOT_RELS = [
     ("rId1", REL + "officeDocument", "word/document.xml"),
     ("rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
@@ -381,25 +393,30 @@ class _Base:
     main: str  # the main document part, "word/document.xml"
     sect_pr: str  # the body's final w:sectPr
     ids: dict[str, str]  # logical style → styleId in this styles part
+    notes: tuple[str, ...] = ()  # Chinese sentences: what of a reference document was not taken, and why
+
+
+_BUILTIN_DEFAULTS = {"rels": "application/vnd.openxmlformats-package.relationships+xml", "xml": "application/xml"}
+_BUILTIN_OVERRIDES = {
+    "/word/document.xml": CT_MAIN, "/word/styles.xml": CT_WML + "styles+xml",
+    "/word/settings.xml": CT_WML + "settings+xml", "/word/fontTable.xml": CT_WML + "fontTable+xml",
+    "/word/footer1.xml": CT_WML + "footer+xml", "/word/footer2.xml": CT_WML + "footer+xml",
+    "/docProps/core.xml": _CT_CORE, "/docProps/app.xml": _CT_APP}
+_BUILTIN_RELS = [
+    ("rIdStyles", REL + "styles", "styles.xml"),
+    ("rIdSettings", REL + "settings", "settings.xml"),
+    ("rIdFontTable", REL + "fontTable", "fontTable.xml"),
+    ("rIdFooterOdd", REL + "footer", "footer1.xml"),
+    ("rIdFooterEven", REL + "footer", "footer2.xml"),
+]
 
 
 @lru_cache(maxsize=4)
 def _builtin_base(fonts: Fonts) -> _Base:
     parts = {
-        "[Content_Types].xml": _content_types(
-            {"rels": "application/vnd.openxmlformats-package.relationships+xml", "xml": "application/xml"},
-            {"/word/document.xml": CT_MAIN, "/word/styles.xml": CT_WML + "styles+xml",
-             "/word/settings.xml": CT_WML + "settings+xml", "/word/fontTable.xml": CT_WML + "fontTable+xml",
-             "/word/footer1.xml": CT_WML + "footer+xml", "/word/footer2.xml": CT_WML + "footer+xml",
-             "/docProps/core.xml": _CT_CORE, "/docProps/app.xml": _CT_APP}),
+        "[Content_Types].xml": _content_types(_BUILTIN_DEFAULTS, _BUILTIN_OVERRIDES),
         "_rels/.rels": _rels(_ROOT_RELS),
-        "word/_rels/document.xml.rels": _rels([
-            ("rIdStyles", REL + "styles", "styles.xml"),
-            ("rIdSettings", REL + "settings", "settings.xml"),
-            ("rIdFontTable", REL + "fontTable", "fontTable.xml"),
-            ("rIdFooterOdd", REL + "footer", "footer1.xml"),
-            ("rIdFooterEven", REL + "footer", "footer2.xml"),
-        ]),
+        "word/_rels/document.xml.rels": _rels(_BUILTIN_RELS),
         "word/styles.xml": _styles_xml(fonts),
         "word/settings.xml": _SETTINGS,
         "word/fontTable.xml": _font_table(fonts),
@@ -516,21 +533,23 @@ def _merge_styles(styles: etree._Element, fonts: Fonts) -> dict[str, str]:
     return ids
 
 
-def _load_reference(path: Path, fonts: Fonts) -> _Base:
-    """A base taken from the user's .docx: its styles, page set-up, header and
-    footer (and theme, numbering, settings …); its body is dropped."""
+def _load_reference(path: Path, fonts: Fonts, wholesale: bool) -> _Base:
+    """A base from the user's .docx (its body is dropped): the letterhead's
+    headers on the official format (:func:`_letterhead_base`), or with
+    ``wholesale`` its styles, page set-up, headers and footers (pandoc's way)."""
     try:
         with zipfile.ZipFile(path) as zf:
             files = {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
     except (OSError, zipfile.BadZipFile, KeyError) as exc:
         raise ReporterError(f"参考文档 {path} 无法读取（{exc}），请确认它是 Word 的 .docx 文件。") from None
     try:
-        return _reference_base(files, fonts)
+        return (_wholesale_base if wholesale else _letterhead_base)(files, fonts)
     except (etree.XMLSyntaxError, KeyError, ValueError, StopIteration) as exc:
         raise ReporterError(f"参考文档 {path} 的内容无法识别（{type(exc).__name__}），请用 Word 另存为 .docx 后再试。") from None
 
 
-def _reference_base(files: dict[str, bytes], fonts: Fonts) -> _Base:
+def _main_part(files: dict[str, bytes]) -> tuple[str, etree._Element | None, etree._Element | None]:
+    """(main part name, its body's final w:sectPr, its relationships) of a package."""
     root_rels = etree.fromstring(files["_rels/.rels"], _PARSER)
     main = next(_resolve("", r.get("Target", "")) for r in root_rels
                 if r.get("Type", "").endswith("/officeDocument"))
@@ -539,6 +558,30 @@ def _reference_base(files: dict[str, bytes], fonts: Fonts) -> _Base:
     sect = body.find(_w("sectPr")) if body is not None else None
     main_rels_name = _rels_name(main)
     rels = etree.fromstring(files[main_rels_name], _PARSER) if main_rels_name in files else None
+    return main, sect, rels
+
+
+def _reachable(files: dict[str, bytes], source: str) -> set[str]:
+    """The parts ``source``'s relationships reach, recursively, with their .rels parts."""
+    reached: set[str] = set()
+    todo = [source]
+    while todo:
+        part = todo.pop()
+        rels_part = _rels_name(part)
+        if rels_part not in files:
+            continue
+        reached.add(rels_part)
+        for r in etree.fromstring(files[rels_part], _PARSER):
+            target = _resolve(part, r.get("Target", ""))
+            if r.get("TargetMode") != "External" and target in files and target not in reached and target != source:
+                reached.add(target)
+                todo.append(target)
+    return reached
+
+
+def _wholesale_base(files: dict[str, bytes], fonts: Fonts) -> _Base:
+    main, sect, rels = _main_part(files)
+    main_rels_name = _rels_name(main)
 
     kept: list[tuple[str, str, str]] = []
     targets: dict[str, str] = {}  # rel type suffix → part
@@ -574,21 +617,7 @@ def _reference_base(files: dict[str, bytes], fonts: Fonts) -> _Base:
 
     # Walk the relationships from the main part: only what they reach is kept.
     files[main_rels_name] = _rels(kept)
-    todo = [main_rels_name]
-    reached = {main, main_rels_name}
-    while todo:
-        rels_part = todo.pop()
-        source = main if rels_part == main_rels_name else _source_of(rels_part)
-        for r in etree.fromstring(files[rels_part], _PARSER):
-            if r.get("TargetMode") == "External":
-                continue
-            part = _resolve(source, r.get("Target", ""))
-            if part in files and part not in reached:
-                reached.add(part)
-                if _rels_name(part) in files:
-                    reached.add(_rels_name(part))
-                    todo.append(_rels_name(part))
-    for name in reached - {main}:
+    for name in _reachable(files, main):
         parts[name] = files[name]
         ext = name.rsplit(".", 1)[-1].lower()
         if name in ct_over:
@@ -613,21 +642,322 @@ def _reference_base(files: dict[str, bytes], fonts: Fonts) -> _Base:
     return _Base(parts, main, sect_xml, ids)
 
 
-def _source_of(rels_part: str) -> str:
-    """word/_rels/document.xml.rels → word/document.xml"""
-    head, _, name = rels_part.rpartition("/")
-    folder = head.rpartition("/")[0] if head != "_rels" else ""
-    name = name[: -len(".rels")]
-    return f"{folder}/{name}" if folder else name
+# ------------------------------------------------------------ the letterhead on the official format
+#
+# By default a reference .docx (a unit's 红头 letterhead) contributes its
+# headers (default, first-page, even), what they show (images and their
+# relationships), its theme and the styles it defines beyond ours.  The
+# official format — our styles for body, title, headings, lead-in and
+# signature, our page-number footers, page size, margins and document grid —
+# stays, and what the reference would have changed is said in ``notes``.
+
+REFERENCE_NORMAL_ID, REFERENCE_NORMAL_NAME = "ReferenceNormal", "参考文档正文"
+# Styles of the official format whose redefinition in a reference is reported (as Word's Chinese UI names them).
+OFFICIAL_STYLE_LABELS = {"normal": "正文", "title": "标题", "heading1": "标题 1", "heading2": "标题 2",
+                         "lead_in": LEAD_IN_STYLE, "signature": "签名"}
+FOOTER_NOTE = "参考文档的页脚已忽略，页码按公文格式（“— 1 —”，4号宋体，单页居右、双页居左）生成。"
+
+_RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+              "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing",
+              "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText",
+              "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+_PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+              "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+              "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+              "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+              "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr")
+_MERGED_ATTRS = {_w("rFonts"), _w("spacing"), _w("ind"), _w("lang")}
+
+
+def _wml(xml: str) -> etree._Element:
+    """A WordprocessingML fragment (namespaces declared for it)."""
+    return etree.fromstring(f"<w:root {_NS}>{xml}</w:root>")[0]
+
+
+def _merged(tag: str, *sources: etree._Element | None) -> etree._Element:
+    """One w:rPr / w:pPr from several, later ones winning property by
+    property (the attributes of rFonts, spacing, ind and lang one by one),
+    its children in schema order."""
+    children: dict[str, etree._Element] = {}
+    for source in sources:
+        for child in source if source is not None else ():
+            if not isinstance(child.tag, str) or child.tag == _w("rPr"):
+                continue
+            if child.tag in _MERGED_ATTRS and child.tag in children:
+                merged = copy.deepcopy(children[child.tag])
+                merged.attrib.update(child.attrib)
+                children[child.tag] = merged
+            else:
+                children[child.tag] = copy.deepcopy(child)
+    order = {_w(name): i for i, name in enumerate(_RPR_ORDER if tag == "rPr" else _PPR_ORDER)}
+    out = etree.Element(_w(tag), nsmap={"w": W_NS})
+    out.extend(sorted(children.values(), key=lambda c: order.get(c.tag, len(order))))
+    etree.cleanup_namespaces(out)
+    return out
+
+
+def _tidy(element: etree._Element) -> str:
+    """An element of another part as a string, without the namespace declarations it does not use."""
+    element = copy.deepcopy(element)
+    etree.cleanup_namespaces(element)
+    return etree.tostring(element, encoding="unicode")
+
+
+def _props(style: etree._Element | None, defaults: etree._Element | None = None) -> tuple[str, ...]:
+    """A style's paragraph and run properties (over ``defaults``, the
+    w:docDefaults), canonical: for telling whether two styles look alike."""
+    def merged(tag: str) -> etree._Element:
+        default = defaults.find(f"{_w(tag + 'Default')}/{_w(tag)}") if defaults is not None else None
+        return _merged(tag, default, style.find(_w(tag)) if style is not None else None)
+
+    return tuple(sorted(etree.tostring(c, method="c14n", exclusive=True).decode()
+                        for tag in ("pPr", "rPr") for c in merged(tag)))
+
+
+def _letterhead_styles(ref: etree._Element | None, fonts: Fonts) -> tuple[bytes, dict[str, str], list[str]]:
+    """(our styles part plus the reference's own styles, their styleId →
+    styleId in ours, labels of the official styles the reference would
+    have changed).
+
+    The reference's Normal becomes "参考文档正文" (over its document
+    defaults): its styles and header paragraphs keep their look on top of it.
+    """
+    ids = {k: v[2] for k, v in STYLES.items()}
+    ours = style_elements(fonts, ids)
+    if ref is None:
+        return _styles_xml(fonts), {}, []
+    wanted = {(kind, name.lower()): key for key, (kind, name, _) in STYLES.items()}
+    matched: dict[str, etree._Element] = {}
+    remap: dict[str, str] = {}
+    kept: list[etree._Element] = []
+    for style in ref.findall(_w("style")):
+        name = style.find(_w("name"))
+        key = wanted.get((style.get(_w("type"), "paragraph"), name.get(_w("val"), "").lower() if name is not None else ""))
+        if key is not None and key not in matched:
+            matched[key] = style
+        if key is None or (key == "header" and matched[key] is style):
+            kept.append(style)  # the letterhead's own styles, and its header style (its headers use it)
+        else:
+            remap[style.get(_w("styleId"), "")] = REFERENCE_NORMAL_ID if key == "normal" else ids[key]
+    if "header" in matched:
+        del ours["header"]
+    taken = {ids[k] for k in ours} | {REFERENCE_NORMAL_ID}
+    for style in kept:
+        sid = new = style.get(_w("styleId"), "")
+        while new in taken:
+            new += "0"
+        taken.add(new)
+        if new != sid:
+            remap[sid] = new
+            style.set(_w("styleId"), new)
+    for style in kept:
+        style.attrib.pop(_w("default"), None)  # the defaults are ours
+        for tag in ("basedOn", "next", "link"):
+            ref_el = style.find(_w(tag))
+            if ref_el is not None and ref_el.get(_w("val")) in remap:
+                ref_el.set(_w("val"), remap[ref_el.get(_w("val"))])
+        if style.get(_w("type"), "paragraph") == "paragraph" and style.find(_w("basedOn")) is None:
+            name = style.find(_w("name"))
+            based = etree.Element(_w("basedOn"))
+            based.set(_w("val"), REFERENCE_NORMAL_ID)
+            style.insert(style.index(name) + 1 if name is not None else 0, based)
+
+    defaults = ref.find(_w("docDefaults"))
+    normal = matched.get("normal")
+    # Their Normal over their document defaults, and whatever ours would
+    # otherwise give it (size, line spacing, our document grid).
+    ppr = _merged("pPr", _wml('<w:pPr><w:spacing w:line="240" w:lineRule="auto"/></w:pPr>'),
+                  defaults.find(f"{_w('pPrDefault')}/{_w('pPr')}") if defaults is not None else None,
+                  normal.find(_w("pPr")) if normal is not None else None,
+                  _wml('<w:pPr><w:snapToGrid w:val="0"/></w:pPr>'))
+    rpr = _merged("rPr", _wml(f"<w:rPr>{_size(20)}</w:rPr>"),
+                  defaults.find(f"{_w('rPrDefault')}/{_w('rPr')}") if defaults is not None else None,
+                  normal.find(_w("rPr")) if normal is not None else None)
+    reference_normal = (f'<w:style w:type="paragraph" w:customStyle="1" w:styleId="{REFERENCE_NORMAL_ID}">'
+                        f'<w:name w:val="{REFERENCE_NORMAL_NAME}"/><w:uiPriority w:val="99"/>'
+                        f'{_tidy(ppr)}{_tidy(rpr)}</w:style>')
+
+    our_defaults = _wml(_doc_defaults(fonts))
+    changed = [label for key, label in OFFICIAL_STYLE_LABELS.items() if key in matched and (
+        _props(matched[key], defaults if key == "normal" else None)
+        != _props(_wml(ours[key]), our_defaults if key == "normal" else None))]
+    body = "".join(ours.values()) + reference_normal + "".join(_tidy(s) for s in kept)
+    return f"{_DECL}<w:styles {_NS}>{_doc_defaults(fonts)}{body}</w:styles>".encode(), remap, changed
+
+
+def _restyled(data: bytes, remap: dict[str, str]) -> bytes:
+    """A header part with its style references moved to the merged styles: a
+    paragraph in their Normal (named or by default) gets "参考文档正文"."""
+    root = etree.fromstring(data, _PARSER)
+    for p in root.iter(_w("p")):
+        ppr = p.find(_w("pPr"))
+        if ppr is None:
+            ppr = etree.Element(_w("pPr"))
+            p.insert(0, ppr)
+        style = ppr.find(_w("pStyle"))
+        if style is None:
+            style = etree.Element(_w("pStyle"))
+            style.set(_w("val"), REFERENCE_NORMAL_ID)
+            ppr.insert(0, style)
+    for tag in ("pStyle", "rStyle", "tblStyle"):
+        for el in root.iter(_w(tag)):
+            el.set(_w("val"), remap.get(el.get(_w("val"), ""), el.get(_w("val"), "")))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _twips(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:  # "25mm", "1in": not worth a note
+        return None
+
+
+def _mm(twips: int) -> str:
+    return f"{round(twips * 25.4 / 1440, 1):g}"
+
+
+def _margins(values: Sequence[int | None]) -> str:
+    return "、".join(f"{side} {_mm(v)} 毫米" for side, v in zip("上下左右", values) if v is not None)
+
+
+def _page_notes(sect: etree._Element | None) -> list[str]:
+    """What the reference's page set-up would have changed (half a millimetre tolerated)."""
+    if sect is None:
+        return []
+    notes = []
+    size = sect.find(_w("pgSz"))
+    if size is not None:
+        w, h = _twips(size.get(_w("w"))), _twips(size.get(_w("h")))
+        if w and h and (abs(w - PAGE_W) > 28 or abs(h - PAGE_H) > 28):
+            notes.append(f"参考文档的纸张大小（{_mm(w)}×{_mm(h)} 毫米）与公文格式不同，已按公文格式（A4，210×297 毫米）生成。")
+    mar = sect.find(_w("pgMar"))
+    if mar is not None:
+        theirs = [_twips(mar.get(_w(side))) for side in ("top", "bottom", "left", "right")]
+        ours = (MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT)
+        if any(t is not None and abs(t - o) > 28 for t, o in zip(theirs, ours)):
+            notes.append(f"参考文档的页边距（{_margins(theirs)}）与公文格式不同，已按公文格式（{_margins(ours)}）生成。")
+    grid = sect.find(_w("docGrid"))
+    if grid is not None and grid.get(_w("type")) in ("lines", "linesAndChars", "snapToChars"):
+        pitch = _twips(grid.get(_w("linePitch")))
+        if pitch and abs(pitch - LINE_PITCH) > 1:
+            notes.append(f"参考文档的文档网格（行距 {pitch / 20:g} 磅）与公文格式不同，"
+                         f"已按公文格式（每页 22 行，行距 {LINE_PITCH / 20:g} 磅）生成。")
+    return notes
+
+
+def _on(el: etree._Element | None) -> bool:
+    """An OOXML on/off element (present, and not w:val="0"/"false"/"off")."""
+    return el is not None and el.get(_w("val"), "true").lower() not in ("0", "false", "off")
+
+
+def _letterhead_base(files: dict[str, bytes], fonts: Fonts) -> _Base:
+    """Our base plus the reference's headers, logo, theme and own styles."""
+    main, sect, rels = _main_part(files)
+    targets: dict[str, str] = {}  # relationship type suffix → first part of that type
+    by_id: dict[str, tuple[str, str]] = {}  # relationship id → (type suffix, part)
+    for r in rels if rels is not None else ():
+        part = _resolve(main, r.get("Target", ""))
+        if r.get("TargetMode") != "External" and part in files:
+            suffix = r.get("Type", "").rsplit("/", 1)[-1]
+            by_id[r.get("Id", "")] = (suffix, part)
+            targets.setdefault(suffix, part)
+
+    def referenced(kind: str) -> dict[str, str]:  # header/footer type → part
+        found = {}
+        for ref_el in sect.findall(_w(f"{kind}Reference")) if sect is not None else ():
+            suffix, part = by_id.get(ref_el.get(f"{{{R_NS}}}id", ""), ("", ""))
+            if suffix == kind:
+                found.setdefault(ref_el.get(_w("type"), "default"), part)
+        return found
+
+    notes = _page_notes(sect)
+    if referenced("footer"):
+        notes.append(FOOTER_NOTE)
+    styles = etree.fromstring(files[targets["styles"]], _PARSER) if "styles" in targets else None
+    if styles is not None:
+        _fix_theme_fonts(styles, _theme_fonts(files.get(targets.get("theme", ""))), fonts)
+    styles_xml, remap, changed = _letterhead_styles(styles, fonts)
+    if changed:
+        notes.append(f"参考文档中的样式{'、'.join(f'“{c}”' for c in changed)}已按公文格式重设。")
+
+    # Which header shows where: Word shows the default header on even pages
+    # unless the reference asks for its own even header; the first page has
+    # its own (possibly empty) header only when the reference says so.
+    headers = referenced("header")
+    settings = etree.fromstring(files[targets["settings"]], _PARSER) if "settings" in targets else None
+    title_page = sect is not None and _on(sect.find(_w("titlePg")))
+    chosen: dict[str, str] = {}
+    if "default" in headers:
+        chosen["default"] = headers["default"]
+    even_odd = settings is not None and _on(settings.find(_w("evenAndOddHeaders")))
+    if (headers.get("even") if even_odd else None) or "default" in headers:
+        chosen["even"] = headers["even"] if even_odd and "even" in headers else headers["default"]
+    if title_page and "first" in headers:
+        chosen["first"] = headers["first"]
+
+    base = _builtin_base(fonts)
+    folder = base.main.rpartition("/")[0]  # "word": our parts' folder
+    parts = dict(base.parts)
+    parts[f"{folder}/styles.xml"] = styles_xml
+    ct = etree.fromstring(files["[Content_Types].xml"], _PARSER)
+    defaults = dict(_BUILTIN_DEFAULTS)
+    for d in ct.iter(f"{{{CT_NS}}}Default"):
+        defaults.setdefault(d.get("Extension", "").lower(), d.get("ContentType", ""))
+    ct_over = {o.get("PartName", "").lstrip("/"): o.get("ContentType", "") for o in ct.iter(f"{{{CT_NS}}}Override")}
+    overrides = dict(_BUILTIN_OVERRIDES)
+    doc_rels = list(_BUILTIN_RELS)
+    ours = set(parts)
+
+    def target(part: str) -> str:  # relative to the main part when it can be
+        return part[len(folder) + 1:] if folder and part.startswith(folder + "/") else "/" + part
+
+    def add(name: str, data: bytes, content_type: str | None = None) -> None:
+        parts[name] = data
+        content_type = content_type or ct_over.get(name)
+        if content_type:
+            overrides["/" + name] = content_type
+        elif name.rsplit(".", 1)[-1].lower() not in defaults:
+            raise ValueError(name)
+
+    header_ids: dict[str, str] = {}
+    for kind, part in chosen.items():
+        head, _, leaf = part.rpartition("/")
+        name = part if part not in parts else f"{head}/reporter-{kind}-{leaf}"  # one part per reference
+        add(name, _restyled(files[part], remap), CT_WML + "header+xml")
+        if _rels_name(part) in files:  # the same folder: its relative targets stay right
+            parts[_rels_name(name)] = files[_rels_name(part)]
+        for reached in _reachable(files, part):
+            if reached not in ours and reached != _rels_name(part):
+                add(reached, files[reached])
+        header_ids[kind] = f"rIdHeader{kind.capitalize()}"
+        doc_rels.append((header_ids[kind], REL + "header", target(name)))
+    if "theme" in targets and targets["theme"] not in ours:
+        add(targets["theme"], files[targets["theme"]], _CT_THEME)
+        doc_rels.append(("rIdTheme", REL + "theme", target(targets["theme"])))
+    if "fontTable" in targets:  # the letterhead's fonts too, as hints for Word and WPS
+        table = etree.fromstring(parts[f"{folder}/fontTable.xml"])
+        known = {f.get(_w("name")) for f in table}
+        for font in etree.fromstring(files[targets["fontTable"]], _PARSER).findall(_w("font")):
+            if font.get(_w("name")) not in known:
+                table.append(font)
+        parts[f"{folder}/fontTable.xml"] = etree.tostring(table, xml_declaration=True, encoding="UTF-8",
+                                                          standalone=True)
+    parts[f"{folder}/_rels/document.xml.rels"] = _rels(doc_rels)
+    parts["[Content_Types].xml"] = _content_types(defaults, overrides)
+    ids = {k: v[2] for k, v in STYLES.items()}
+    return _Base(parts, base.main, _sect_pr(header_ids, title_page), ids, tuple(notes))
 
 
 @lru_cache(maxsize=8)
-def _reference_cached(path: str, _mtime_ns: int, _size: int, fonts: Fonts) -> _Base:
-    return _load_reference(Path(path), fonts)
+def _reference_cached(path: str, _mtime_ns: int, _size: int, fonts: Fonts, wholesale: bool) -> _Base:
+    return _load_reference(Path(path), fonts, wholesale)
 
 
 def base_for(config: Config) -> _Base:
-    """The cached base for this configuration (reference .docx or built-in)."""
+    """The cached base for this configuration (reference .docx or built-in).
+
+    Its ``notes`` say what of a reference document was left out to keep the
+    official format (margins, footers, restyled styles): for the run log."""
     if not config.reference_doc:
         return _builtin_base(config.fonts)
     path = Path(config.reference_doc)
@@ -635,7 +965,7 @@ def base_for(config: Config) -> _Base:
         st = path.stat()
     except OSError:
         raise ReporterError(f"找不到参考文档：{path}") from None
-    return _reference_cached(str(path.resolve()), st.st_mtime_ns, st.st_size, config.fonts)
+    return _reference_cached(str(path.resolve()), st.st_mtime_ns, st.st_size, config.fonts, config.reference_styles)
 
 
 # ------------------------------------------------------------ bytes

@@ -444,9 +444,10 @@ def reference_docx(path: Path, style_ids: dict[str, str] | None = None) -> Path:
     return path
 
 
-def test_reference_document_gives_styles_page_setup_and_header(tmp_path):
+def test_reference_styles_option_takes_styles_page_setup_and_header_wholesale(tmp_path):
+    """``reference_styles = true``: pandoc's way (the default is in test_reference_doc.py)."""
     ref = reference_docx(tmp_path / "letterhead.docx")
-    data = render_document(seed_branch(), replace(CONFIG, reference_doc=str(ref)))
+    data = render_document(seed_branch(), replace(CONFIG, reference_doc=str(ref), reference_styles=True))
     doc = reopen(data)
     section = doc.sections[0]
     assert round(section.left_margin.mm) == 40 and round(section.top_margin.mm) == 50
@@ -466,9 +467,9 @@ def test_reference_document_gives_styles_page_setup_and_header(tmp_path):
         assert styles.run_value(run, "w:rFonts", "eastAsia")
 
 
-def test_reference_document_with_localised_style_ids(tmp_path):
+def test_reference_styles_option_with_localised_style_ids(tmp_path):
     ref = reference_docx(tmp_path / "zh.docx", {"Heading1": "1", "Title": "a3"})
-    data = render_document(seed_branch(), replace(CONFIG, reference_doc=str(ref)))
+    data = render_document(seed_branch(), replace(CONFIG, reference_doc=str(ref), reference_styles=True))
     doc = reopen(data)
     assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == list(SECTION_TITLES.values())
     assert doc.paragraphs[0].style.name == "Title"
