@@ -33,6 +33,14 @@ def _join(match: re.Match, text: str) -> str:
     return " "
 
 
+def as_text(value: object) -> str:
+    """str(value), also for an int too long for str() (more than 4,300 digits)."""
+    try:
+        return str(value)
+    except ValueError:
+        return "（位数过多的数字）"
+
+
 def clean(value: object) -> str:
     """Normalise one cell's text: XML-safe, stripped, line breaks joined.
 
@@ -41,7 +49,7 @@ def clean(value: object) -> str:
     """
     if value is None:
         return ""
-    text = xml_safe(str(value)).strip(_STRIP)
+    text = xml_safe(as_text(value)).strip(_STRIP)
     if not text:
         return ""
     if "\n" in text or "\r" in text or "\u2028" in text or "\u2029" in text or "\x0b" in text:
@@ -292,9 +300,10 @@ class Deadline(NamedTuple):
     ok: bool
 
 
-# Known values meaning "no deadline, never overdue": 长期坚持, 持续推进, 常态化 … (and 立行立改).
-_ONGOING_WORD = "长期坚持|长期|持续推进|持续开展|持续整改|持续|常态化推进|常态化|常态长效|长效|常抓不懈|久久为功|坚持|立行立改"
-_ONGOING = re.compile(rf"(?:{_ONGOING_WORD})(?:[、，,；;/\s和及并]*(?:{_ONGOING_WORD}))*[。.]?")
+# Known values meaning "no deadline, never overdue" (alone or several: 长期坚持、持续推进).
+_ONGOING = frozenset({"长期坚持", "长期", "持续推进", "持续开展", "持续整改", "持续", "常态化推进", "常态化",
+                      "常态长效", "长效", "常抓不懈", "久久为功", "坚持", "立行立改"})
+_ONGOING_SPLIT = re.compile(r"[、，,；;/\s和及并。.]+")
 _BY = "(?:前|之前|以前|止)?"  # "…前" (by): due on that day / at the end of that month or year
 _Y = rf"({_CN_YEAR}|\d{{4}})"
 _M = rf"({_CN_SMALL_NUM}|\d{{1,2}})"
@@ -336,7 +345,8 @@ def parse_deadline(value: object) -> Deadline:
     - month precision (2024年6月, 2024.6, 2024-06, 2024年6月底) → the last day of that month;
       quarter (2024年第二季度, 2024年二季度, 2024年Q2) → the quarter's last day; half year
       (2024年上半年 / 下半年) → 6-30 / 12-31; year (2024年底, 2024年年底, 2024年末, 2024年内,
-      2024年, 2024) → 12-31; "…前" after any of them is the same; text = as written (cleaned)
+      2024年, 2024) → 12-31; 底前/末前 is the same, and a day with 前 (2024年6月30日前) is
+      that day; text = as written (cleaned; "2024年6月前" and "2024年前" are ambiguous: not ok)
     - a number 1900–2199 is a year, with a fraction a year and month as Excel shows it
       (2024.6 → 2024-06-30; 2024.1 → 2024-01-31)
     - ongoing (长期坚持, 长期, 持续推进, 常态化, 立行立改, and lists of them) →
@@ -344,23 +354,24 @@ def parse_deadline(value: object) -> Deadline:
     - anything else → Deadline(None, text, False, False): the caller warns and keeps the text
     """
     if value is None or isinstance(value, bool):
-        return Deadline(None, None, False, True) if value is None else Deadline(None, str(value), False, False)
+        return Deadline(None, None, False, True) if value is None else Deadline(None, as_text(value), False, False)
     if isinstance(value, (int, float)):
         if 1900 <= value < 2200:
             shown = str(int(value)) if float(value).is_integer() else str(value)
             due = _due(shown)
             return Deadline(due, shown, False, due is not None)
         due = parse_date(value)
-        return Deadline(due, None, False, True) if due else Deadline(None, str(value), False, False)
+        return Deadline(due, None, False, True) if due else Deadline(None, as_text(value), False, False)
     if isinstance(value, date):
         return Deadline(parse_date(value), None, False, True)
-    text = clean(remove_bidi(str(value))[0])
+    text = clean(remove_bidi(as_text(value))[0])
     if not text:
         return Deadline(None, None, False, True)
     due = parse_date(text)
     if due is not None:
         return Deadline(due, None, False, True)
-    if _ONGOING.fullmatch(text):
+    words = set(filter(None, _ONGOING_SPLIT.split(text)))
+    if words and words <= _ONGOING:
         return Deadline(None, text, True, True)
     due = _due(half_width(text).replace(" ", ""))
     return Deadline(due, text, False, due is not None)

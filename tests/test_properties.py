@@ -20,7 +20,7 @@ import io
 import random
 import re
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import docx
 import pytest
@@ -34,7 +34,19 @@ from reporter.config import Config
 from reporter.model import FileResult
 from reporter.pipeline import process
 from reporter.summary import build_summary
-from reporter.text import clean, headline_sentence, parse_date, strip_numbering
+from reporter.text import (
+    Deadline,
+    chinese_date,
+    chinese_number,
+    clean,
+    headline_sentence,
+    looks_like_list,
+    parse_chinese_int,
+    parse_date,
+    parse_deadline,
+    remove_bidi,
+    strip_numbering,
+)
 from reporter.workbook import parse_refs
 
 CONFIG = Config()
@@ -315,3 +327,109 @@ def test_mutated_workbooks_give_a_document_or_findings_through_process():
             failures += 1
     assert documents > 20 and failures > 20, (documents, failures)  # both paths really exercised
     assert {"E101", "E110"} & codes
+
+
+# ------------------------------------------------------------- text functions
+# Properties of reporter/text.py on its own (issue 12 items 5, 6, 15; issue 19 item 15).
+
+_BIDI_CHARS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)]
+_NUMERALS = "〇○零一二三四五六七八九十百两0123456789０１２３４５６７８９"
+_PUNCT = "、，,.．:：（）()第条问题原因措施是年月日号底末内前上下半季度Qq-/－／ \u3000\n"
+# Text made mostly of numerals and the punctuation numbering and dates are made of.
+_numeric_text = st.text(st.sampled_from(_NUMERALS + _PUNCT + "理论学习长期坚持") , max_size=30)
+ANY_TEXT = st.one_of(_plain, _numeric_text, _numbered, st.lists(
+    st.one_of(_plain, st.sampled_from(_BIDI_CHARS)), max_size=5).map("".join))
+ANY_VALUE = st.one_of(ANY_TEXT, st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.dates(),
+                      st.datetimes(), st.none(), st.booleans(), st.decimals(allow_nan=True),
+                      st.sampled_from([10**5000, -(10**5000), 2024.6, 2024.0, 45473.5]))
+_WORD = st.text(st.sampled_from("理论学习不深入党员aB"), min_size=1, max_size=8)
+_PREFIXES = ["（一）", "(2)", "一、", "十一、", "1.", "1. ", "2、", "3）", "①", "㈡", "⑶", "⒈", "第一，",
+             "第四条 ", "问题一：", "原因1：", "措施一、", "（一）问题一：", "（一）措施1、", "１、"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_text_functions_never_raise_and_strip_numbering_keeps_text(text):
+    stripped = strip_numbering(text)
+    assert stripped in text
+    if text:
+        assert stripped  # a headline never becomes empty
+    if stripped != text:
+        assert any(ch.isalnum() for ch in stripped)
+    parse_date(text)
+    n = parse_chinese_int(text)
+    assert n is None or 0 <= n < 10**9
+    assert isinstance(looks_like_list(text), bool)
+    cleaned, removed = remove_bidi(text)
+    assert removed == (cleaned != text)
+    assert not any(ch in cleaned for ch in _BIDI_CHARS)
+    assert remove_bidi(cleaned) == (cleaned, False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(_PREFIXES), _WORD)
+def test_a_typed_prefix_before_text_is_removed(prefix, word):
+    assert strip_numbering(prefix + word) == word
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from("一二三四五六七八九"), st.sampled_from("一二三四五六七八九十"), st.sampled_from("、，."),
+       st.integers(1, 99), st.integers(1, 99), _WORD)
+def test_numerals_of_a_list_are_kept_whole(a, b, sep, i, j, word):
+    for text in (f"{a}{sep}{b}{word}", f"{i}{sep if sep != '.' else '、'}{j}{word}", f"{a}、{b}、{word}"):
+        assert strip_numbering(text) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 999))
+def test_chinese_numbers_round_trip(n):
+    assert parse_chinese_int(str(n)) == n
+    assert parse_chinese_int(str(n).translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})) == n  # full width
+    if n:
+        assert parse_chinese_int(chinese_number(n)) == n
+
+
+def _chinese_year(year: int) -> str:
+    return "".join("〇一二三四五六七八九"[int(ch)] for ch in str(year))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(date(1000, 1, 1), date(9999, 12, 31)))
+def test_dates_in_any_typed_form_round_trip(d):
+    full_width = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
+    assert parse_date(d.isoformat().translate(full_width)) == d
+    assert parse_date(chinese_date(d).translate(full_width)) == d
+    assert parse_date(f"{_chinese_year(d.year)}年{chinese_number(d.month)}月{chinese_number(d.day)}日") == d
+    assert parse_deadline(chinese_date(d)) == Deadline(d, None, False, True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(date(1900, 1, 1), date(9999, 12, 31)))
+def test_month_and_year_precision_is_due_at_the_end(d):
+    month_end = date(d.year, 12, 31) if d.month == 12 else date(d.year, d.month + 1, 1) - timedelta(days=1)
+    for text in (f"{d.year}年{d.month}月", f"{d.year}-{d.month:02d}", f"{d.year}.{d.month}", f"{d.year}年{d.month}月底"):
+        assert parse_deadline(text) == Deadline(month_end, text, False, True)
+    for text in (f"{d.year}年底", f"{d.year}年", f"{d.year}年内"):
+        assert parse_deadline(text) == Deadline(date(d.year, 12, 31), text, False, True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(ANY_VALUE)
+def test_parse_deadline_never_raises_and_is_consistent(value):
+    d = parse_deadline(value)
+    assert isinstance(d, Deadline)
+    assert isinstance(clean(value), str)
+    if d.due is not None:
+        assert isinstance(d.due, date) and d.ok
+    if d.ongoing:
+        assert d.due is None and d.ok and d.text
+    if not d.ok:
+        assert d.due is None and d.text and not d.ongoing
+    if d.text is None:
+        assert d.ok and not d.ongoing
+    if d.text is not None:
+        assert d.text == clean(d.text) and not any(ch in d.text for ch in _BIDI_CHARS)
+    if isinstance(value, str) and parse_date(value) is not None:
+        assert d == Deadline(parse_date(value), None, False, True)
+    if isinstance(value, str) and not clean(value):
+        assert d == Deadline(None, None, False, True)
