@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, os_reason
 
 DEFAULT_CONFIG_NAME = "reporter.toml"
 
@@ -128,14 +130,55 @@ def _section(cls, name: str, value: object):
         default = known[key].default
         if isinstance(default, str):
             if not isinstance(v, str) or not v.strip():
-                raise ConfigError(f"配置项 {name}.{key} 应为非空文字。")
+                raise ConfigError(f"配置项 {name}.{key} 应为非空文字，现为 {_shown(v)}。")
             v = v.strip()
         else:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-                raise ConfigError(f"配置项 {name}.{key} 应为正数。")
-            v = type(default)(v)
+            v = _positive(f"{name}.{key}", v, default)
         kwargs[key] = v
     return cls(**kwargs)
+
+
+# Time limits are handed to the operating system's timers, which overflow
+# far below a float's range: a day is more than any one batch may take.
+# Counts are handed to C code: keep them within 32 bits.
+MAX_SECONDS = 86400
+MAX_COUNT = 2**31 - 1
+
+
+def _positive(name: str, value: object, default: int | float) -> int | float:
+    """A limit: a positive integer where the default is one, else a positive finite number."""
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ConfigError(f"配置项 {name} 应为正整数（例如 {default}），现为 {_shown(value)}。")
+        if value > MAX_COUNT:
+            raise ConfigError(f"配置项 {name} 的数值太大（最大 {MAX_COUNT}），现为 {_shown(value)}。")
+        return value
+    ok = not isinstance(value, bool) and isinstance(value, (int, float))
+    try:
+        number = float(value) if ok else 0.0
+    except OverflowError:
+        number = math.inf
+    if not ok or math.isnan(number) or number <= 0:
+        raise ConfigError(f"配置项 {name} 应为大于 0 的数（例如 {default:g}），现为 {_shown(value)}。")
+    if name.endswith(("seconds", "timeout")) and number > MAX_SECONDS:
+        raise ConfigError(f"配置项 {name} 是秒数，不能超过 {MAX_SECONDS}（一天），现为 {_shown(value)}。")
+    if number > MAX_COUNT:
+        raise ConfigError(f"配置项 {name} 的数值太大（最大 {MAX_COUNT}），现为 {_shown(value)}。")
+    return number
+
+
+def _shown(value: object) -> str:
+    """A value as it is written in TOML (true, 0.5, nan, "文字")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    if isinstance(value, (int, str, list)):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        return text if len(text) <= 40 else text[:37] + "……"
+    if isinstance(value, dict):
+        return "一个配置节"
+    return str(value)
 
 
 def parse_config(data: dict, source: str | None = None, base: Path | None = None) -> Config:
@@ -187,11 +230,56 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
             raise ConfigError(f"找不到配置文件：{p}")
         return Config()
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+        text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError(f"配置文件 {p} 不是 UTF-8 编码，请另存为 UTF-8。") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"配置文件 {p} 格式有误：{exc}") from None
     except OSError as exc:
-        raise ConfigError(f"无法读取配置文件 {p}：{exc.strerror}") from None
+        raise ConfigError(f"无法读取配置文件 {p}：{os_reason(exc)}。") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {p} 格式有误：{toml_problem(str(exc), text)}") from None
     return parse_config(data, source=str(p), base=p.parent)
+
+
+# tomllib's messages (English) → what to fix, in Chinese.  Matched by prefix.
+_TOML_PROBLEMS = (
+    ("Invalid value", "值的写法不对（文字要用英文双引号括起来，例如 default_theme = \"专题组织生活会\"；"
+                      "列表用方括号，例如 categories = [\"理论学习\", \"政治素质\"]）"),
+    ("Expected '=' after a key", "配置项名称后面缺少等号“=”"),
+    ("Expected newline or end of document", "一行只能写一个配置项，请在此处换行"),
+    ("Expected ']' at the end of a table", "配置节标题缺少右方括号“]”，例如 [limits]"),
+    ("Expected ']]'", "配置节标题缺少右方括号“]]”"),
+    ("Unclosed array", "列表的方括号“]”没有闭合，或列表项之间缺少英文逗号"),
+    ("Unclosed inline table", "花括号“}”没有闭合"),
+    ("Unterminated string", "文字缺少结尾的英文双引号"),
+    ("Cannot overwrite a value", "同一个配置项写了两次，请删除其中一个"),
+    ("Cannot declare", "同一个配置节写了两次，请合并为一个"),
+    ("Cannot redefine namespace", "配置节与配置项重名，或同一个配置节写了两次"),
+    ("Cannot mutate immutable namespace", "配置节与配置项重名，或同一个配置节写了两次"),
+    ("Duplicate inline table key", "花括号中有重复的项"),
+    ("Unescaped '\\'", "文字中的反斜杠“\\”用法有误（Windows 路径请改用单引号括起来，或把 \\ 写成 /）"),
+    ("Escaped character", "文字中的反斜杠“\\”用法有误（Windows 路径请改用单引号括起来，或把 \\ 写成 /）"),
+    ("Invalid hex value", "文字中的反斜杠“\\”用法有误（Windows 路径请改用单引号括起来，或把 \\ 写成 /）"),
+    ("Illegal character '\\n'", "文字缺少结尾的英文双引号（一对引号中间不能换行）"),
+    ("Illegal character", "文字中有不允许的控制字符（如制表符以外的不可见字符），请删除"),
+    ("Invalid date or datetime", "日期或时间的写法有误"),
+    ("Invalid initial character for a key", "配置项名称中有无法识别的字符（名称只用英文字母、数字、下划线）"),
+    ("Found invalid character", "配置项名称中有无法识别的字符（名称只用英文字母、数字、下划线）"),
+    ("Invalid statement", "这一行无法识别（每行应为“名称 = 值”或“[配置节]”）"),
+)
+_TOML_WHERE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
+
+
+def toml_problem(message: str, text: str) -> str:
+    """tomllib's ``message`` as a Chinese sentence with the line and column."""
+    where = _TOML_WHERE.search(message)
+    head = message[:where.start()] if where else message
+    if where and where.group(1):
+        line, column = int(where.group(1)), int(where.group(2))
+    else:  # at the end of the document: the last character's position
+        lines = text.split("\n")
+        line, column = len(lines), len(lines[-1]) + 1
+    reason = next((zh for prefix, zh in _TOML_PROBLEMS if head.startswith(prefix)), "此处的写法不符合 TOML 格式")
+    place = f"第 {line} 行第 {column} 列" + ("（文件末尾）" if where and not where.group(1) else "")
+    return f"{place}：{reason}。"

@@ -9,6 +9,7 @@ class ReporterError(Exception):
     """A problem that stops the command; ``str(exc)`` is a Chinese sentence."""
 
     exit_code = 2
+    logged = False  # set on an instance once it is written to --log-file (not again by the CLI)
 
 
 class ConfigError(ReporterError):
@@ -45,6 +46,11 @@ _OS_REASONS = {
     "ELOOP": "符号链接层数太多（可能是循环链接）",
     "ETIMEDOUT": "操作超时",
     "ESTALE": "网络文件句柄已失效（共享可能已断开）",
+    "EFBIG": "文件太大",
+    "ENXIO": "设备不存在或未连接",
+    "ENODEV": "设备不存在",
+    "EINVAL": "参数无效（该位置可能不支持此操作）",
+    "ETXTBSY": "文件正被程序使用",
 }
 
 
