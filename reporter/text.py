@@ -237,10 +237,12 @@ _DATE_TEXT = re.compile(
 # Year, month and day in Chinese numerals: 二〇二四年一月五日, 二〇二三年十二月二十日.
 _CN_YEAR = "[〇○零一二三四五六七八九]{4}"
 _CN_SMALL_NUM = "[〇零一二三四五六七八九十]{1,3}"
-_CN_DATE_TEXT = re.compile(rf"^({_CN_YEAR}|\d{{4}})\s*年\s*({_CN_SMALL_NUM}|\d{{1,2}})\s*月\s*({_CN_SMALL_NUM}|\d{{1,2}})\s*[日号]$")
+_CN_DATE_TEXT = re.compile(
+    rf"^({_CN_YEAR}|[0-9]{{4}})\s*年\s*({_CN_SMALL_NUM}|[0-9]{{1,2}})\s*月\s*({_CN_SMALL_NUM}|[0-9]{{1,2}})\s*[日号]$")
 
 
 def _year(text: str) -> int:
+    """2024 or 二〇二四 (matched by [0-9]{4} or _CN_YEAR)."""
     return int(text) if text.isascii() else int("".join(str(_CN_VALUE[ch]) for ch in text))
 
 
@@ -305,9 +307,9 @@ _ONGOING = frozenset({"长期坚持", "长期", "持续推进", "持续开展", 
                       "常态长效", "长效", "常抓不懈", "久久为功", "坚持", "立行立改"})
 _ONGOING_SPLIT = re.compile(r"[、，,；;/\s和及并。.]+")
 _BY = "(?:前|之前|以前|止)?"  # "…前" (by): due on that day / at the end of that month or year
-_Y = rf"({_CN_YEAR}|\d{{4}})"
-_M = rf"({_CN_SMALL_NUM}|\d{{1,2}})"
-_MONTH = re.compile(rf"{_Y}\s*(?:年\s*{_M}\s*月\s*份?\s*(?:[底末]{_BY}|内)?|[-/.]\s*(\d{{1,2}}))")
+_Y = rf"({_CN_YEAR}|[0-9]{{4}})"
+_M = rf"({_CN_SMALL_NUM}|[0-9]{{1,2}})"
+_MONTH = re.compile(rf"{_Y}\s*(?:年\s*{_M}\s*月\s*份?\s*(?:[底末]{_BY}|内)?|[-/.]\s*([0-9]{{1,2}}))")
 _YEAR = re.compile(rf"{_Y}\s*(?:年度?)?\s*(?:年?[底末]{_BY}|年?内)?")
 _HALF = re.compile(rf"{_Y}\s*年?度?\s*([上下])半年\s*(?:[底末]{_BY}|内)?")
 _DAY_BY = re.compile(r"(.+?)(?:前|之前|以前|止)")

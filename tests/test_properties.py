@@ -333,7 +333,7 @@ def test_mutated_workbooks_give_a_document_or_findings_through_process():
 # Properties of reporter/text.py on its own (issue 12 items 5, 6, 15; issue 19 item 15).
 
 _BIDI_CHARS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)]
-_NUMERALS = "〇○零一二三四五六七八九十百两0123456789０１２３４５６７８９"
+_NUMERALS = "〇○零一二三四五六七八九十百两0123456789０１２３４５６７８９٢٤"  # and Arabic-Indic digits
 _PUNCT = "、，,.．:：（）()第条问题原因措施是年月日号底末内前上下半季度Qq-/－／ \u3000\n"
 # Text made mostly of numerals and the punctuation numbering and dates are made of.
 _numeric_text = st.text(st.sampled_from(_NUMERALS + _PUNCT + "理论学习长期坚持") , max_size=30)
