@@ -65,15 +65,17 @@ _NUM = rf"(?:{_CN_NUM}|[{_DIGITS}]{{1,3}})"
 _SYMBOLS = "\u2460-\u2473\u2474-\u2487\u2488-\u249b\u3220-\u3229\u3280-\u3289\u2776-\u277f\u2780-\u2789"
 _DOT = rf"[.．](?![{_DIGITS}])"  # 1. but not 1.5
 _SEP = rf"(?:[、，,：:]|{_DOT})"
+_LABEL = "(?:问题|原因|措施|整改措施|举措)"
 # A numbering prefix that cannot be the start of a sentence: （一） (1) 1） 一） ① ⑶ ⒈ ㈡
-# 第一， 第四条␣ 问题一： 原因1： 措施一、
+# 第一， 第四条␣ 问题一： 原因1： 措施一、 【问题一】 [1]
 _MARKER = re.compile(
     rf"""^(?:
         [（(]\s*{_NUM}\s*[）)]\s*{_SEP}?
       | {_NUM}\s*[）)]\s*{_SEP}?
       | [{_SYMBOLS}]\s*{_SEP}?
       | 第\s*{_NUM}\s*(?:[条项点](?:\s*{_SEP}|(?=\s))|{_SEP})
-      | (?:问题|原因|措施|整改措施|举措)\s*(?:[（(]\s*{_NUM}\s*[）)]|{_NUM})\s*(?:{_SEP}|(?=\s))
+      | {_LABEL}\s*(?:[（(]\s*{_NUM}\s*[）)]|{_NUM})\s*(?:{_SEP}|(?=\s))
+      | [【\[]\s*(?:{_LABEL}\s*)?{_NUM}\s*[】\]]\s*{_SEP}?
     )\s*""",
     re.VERBOSE,
 )

@@ -344,7 +344,7 @@ ANY_VALUE = st.one_of(ANY_TEXT, st.integers(), st.floats(allow_nan=True, allow_i
                       st.sampled_from([10**5000, -(10**5000), 2024.6, 2024.0, 45473.5]))
 _WORD = st.text(st.sampled_from("理论学习不深入党员aB"), min_size=1, max_size=8)
 _PREFIXES = ["（一）", "(2)", "一、", "十一、", "1.", "1. ", "2、", "3）", "①", "㈡", "⑶", "⒈", "第一，",
-             "第四条 ", "问题一：", "原因1：", "措施一、", "（一）问题一：", "（一）措施1、", "１、"]
+             "第四条 ", "问题一：", "原因1：", "措施一、", "（一）问题一：", "（一）措施1、", "１、", "【问题一】"]
 
 
 @settings(max_examples=300, deadline=None)
