@@ -7,9 +7,13 @@ nothing becomes a formula) and 汇总报告.docx (the official format of
 :mod:`reporter.document`, its tables from :func:`~reporter.document.add_table`,
 a bar chart from :mod:`reporter.chart`).  Pure: no file system; the batch writes the bytes.
 
-Which workbooks count: a result with a branch and status ok / warning /
-unchanged is *accepted* and its items are listed and counted; a failed one
-is named (with its source file) but its partial content is not counted.
+Which workbooks count: branches are counted by 支部名称 — a result whose
+``duplicate_of`` is set (another workbook of the same branch is used
+instead) is left out, and the row of the workbook used says which copies
+were (at most :data:`NAMED_COPIES` by name).  A result with a branch and
+status ok / warning / unchanged is *accepted* and its items are listed and
+counted; a failed one is named (已提交但未通过, with its reason and source
+file) but its partial content is not counted.
 """
 
 from __future__ import annotations
@@ -32,10 +36,29 @@ log = logging.getLogger(__name__)
 XLSX_NAME = "汇总表.xlsx"
 DOCX_NAME = "汇总报告.docx"
 
-STATUS_OK, STATUS_WARNING, STATUS_FAILED, STATUS_MISSING = "通过", "有警告", "未通过", "未提交"
+STATUS_OK, STATUS_WARNING, STATUS_FAILED, STATUS_MISSING = "通过", "有警告", "已提交但未通过", "未提交"
 UNCATEGORISED = "未分类"  # 方面 empty or not one of config.categories
 NO_STATUS = "未填写"  # 完成情况 empty or not one of config.statuses
 LEVELS = {"error": "错误", "warning": "警告"}
+NAMED_COPIES = 10  # left-out copies of a branch named in 总览 (the rest are counted)
+NAMED_BRANCHES = 10  # branches with copies named in 汇总报告
+
+
+@dataclass(slots=True)
+class Copies:
+    """The other workbooks of a branch, left out for the one its row uses."""
+
+    count: int = 0
+    sources: list[str] = field(default_factory=list)  # the first NAMED_COPIES of them
+
+    def add(self, source: str) -> None:
+        self.count += 1
+        if len(self.sources) < NAMED_COPIES:
+            self.sources.append(source)
+
+    def __str__(self) -> str:
+        more = f"等{self.count}份" if self.count > len(self.sources) else ""
+        return "、".join(self.sources) + more
 
 
 # ------------------------------------------------------------ the reduction
@@ -45,12 +68,13 @@ class Row:
     """One line of 总览: a workbook, or a roster branch that handed nothing in."""
 
     name: str
-    status: str  # 通过 / 有警告 / 未通过 / 未提交
+    status: str  # 通过 / 有警告 / 已提交但未通过 / 未提交
     result: FileResult | None = None  # None: 未提交
     branch: Branch | None = None  # set only when accepted (its items count)
     categories: Counter = field(default_factory=Counter)
     done: int = 0
     overdue: int = 0
+    copies: Copies | None = None  # other workbooks of this branch, not counted
 
     @property
     def info(self) -> BranchInfo | None:
@@ -62,6 +86,16 @@ class Row:
     def source(self) -> str:
         return self.result.source if self.result else ""
 
+    @property
+    def remark(self) -> str:
+        """总览's 备注: why it failed, which copies were left out."""
+        parts = []
+        if self.status == STATUS_FAILED:
+            parts.append(f"未通过原因：{_first_error(self.result)}")
+        if self.copies is not None:
+            parts.append(f"另有{self.copies.count}份同名工作簿未计入：{self.copies}")
+        return "；".join(parts)
+
 
 @dataclass(slots=True)
 class Facts:
@@ -72,6 +106,7 @@ class Facts:
     overdue: list[tuple[Row, Measure]]  # oldest deadline first
     roster: list[str] | None
     outside_roster: list[str]  # names handed in that the roster does not list
+    duplicates: int = 0  # workbooks left out because another one of the same branch is used
 
     @property
     def accepted(self) -> list[Row]:
@@ -104,10 +139,16 @@ def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, r
     totals: Counter = Counter()
     progress: Counter = Counter()
     overdue: list[tuple[Row, Measure]] = []
+    copies: dict[str, Copies] = {}  # source of the workbook used → the others
+    duplicates = 0
     for result in results:
+        if result.duplicate_of is not None:
+            copies.setdefault(result.duplicate_of, Copies()).add(result.source)
+            duplicates += 1
+            continue
         status = _status(result)
         b = result.branch
-        row = Row(clean(b.info.name) if b else "", status, result)
+        row = Row(clean(b.info.name if b else result.name or ""), status, result)
         rows.append(row)
         if status == STATUS_FAILED:
             continue
@@ -133,9 +174,11 @@ def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, r
         rows.sort(key=lambda r: position.get(r.name, len(names)))  # stable: run order within
         outside = list(dict.fromkeys(r.name for r in rows if r.name and r.name not in position))
 
+    for row in rows:
+        row.copies = copies.get(row.source)
     overdue.sort(key=lambda item: item[1].deadline)  # longest overdue first (stable: run order within)
     categories = [c for c in config.categories] + ([UNCATEGORISED] if totals[UNCATEGORISED] else [])
-    return Facts(rows, categories, totals, progress, overdue, names, outside)
+    return Facts(rows, categories, totals, progress, overdue, names, outside, duplicates)
 
 
 def category_counts(results: Iterable[FileResult], config: Config) -> list[tuple[str, int]]:
@@ -166,7 +209,7 @@ Column = tuple[str, float, str]
 OVERVIEW_COLUMNS: list[Column] = [
     ("支部名称", 26, "wrap"), ("上级党组织", 22, "wrap"), ("支部书记", 10, "text"), ("会议日期", 12, "date"),
     ("问题数", 8, "int"), ("原因数", 8, "int"), ("措施数", 8, "int"), ("已完成措施数", 14, "int"),
-    ("逾期措施数", 12, "int"), ("状态", 9, "text"), ("来源文件", 30, "wrap"),
+    ("逾期措施数", 12, "int"), ("状态", 9, "wrap"), ("来源文件", 30, "wrap"), ("备注", 40, "wrap"),
 ]
 PROBLEM_COLUMNS: list[Column] = [
     ("支部名称", 24, "wrap"), ("序号", 6, "int"), ("方面", 11, "text"), ("问题概述", 40, "wrap"), ("具体表现", 70, "wrap"),
@@ -229,8 +272,14 @@ class _Sheet:
         self.ws.auto_filter()
 
 
-def _refs(numbers: tuple[int, ...]) -> str:
-    return "、".join(str(n) for n in numbers)
+def _refs(measure: Measure) -> str:
+    """对应问题 as the branch wrote it (全部, 十一 …), else the numbers."""
+    return measure.problems_text or "、".join(str(n) for n in measure.problems)
+
+
+def _deadline(measure: Measure) -> date | str | None:
+    """完成时限 as the branch wrote it (长期坚持, 2024年6月 …), else the date."""
+    return measure.deadline_text or measure.deadline
 
 
 def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config, as_of: date) -> bytes:
@@ -246,10 +295,10 @@ def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config
                 counts = [len(b.problems), len(b.causes), len(b.measures), row.done, row.overdue]
                 sums.update(dict(zip("pcmdo", counts)))
             overview.add([row.name, info.parent if info else None, info.secretary if info else None,
-                          info.meeting_date if info else None, *counts, row.status, row.source])
+                          info.meeting_date if info else None, *counts, row.status, row.source, row.remark])
         overview.filter()
         overview.add([f"合计（{len(facts.accepted)}个支部）", None, None, None,
-                      *(sums[k] for k in "pcmdo"), None, None], "total")
+                      *(sums[k] for k in "pcmdo"), None, None, None], "total")
 
     with _Sheet(book, "问题清单", PROBLEM_COLUMNS) as problems:
         for row in facts.accepted:
@@ -267,8 +316,8 @@ def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config
         for row in facts.accepted:
             for i, m in enumerate(row.branch.measures, 1):
                 late = m.is_overdue(as_of, config.done_status)
-                ledger.add([row.name, m.number or i, m.headline, m.details, _refs(m.problems), m.owner,
-                            m.deadline, m.status, "是" if late else "否"], "overdue" if late else "")
+                ledger.add([row.name, m.number or i, m.headline, m.details, _refs(m), m.owner,
+                            _deadline(m), m.status, "是" if late else "否"], "overdue" if late else "")
         ledger.filter()
 
     stats_columns = [("支部名称", 26, "wrap"), *((c, max(8, 2.2 * len(c) + 2), "int") for c in facts.categories),
@@ -344,16 +393,23 @@ def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str]
 
     # 一、基本情况
     add_heading(doc, "一、基本情况")
+    n_counted = n_ok + len(failed)
+    received = f"共收到{'' if facts.roster is not None else '党支部对照检查材料'}工作簿{n_counted + facts.duplicates}份，其中"
+    if facts.duplicates:
+        received += f"同一支部重复提交、未计入汇总的{facts.duplicates}份；计入汇总的{n_counted}份中，"
+    received += f"通过校验{n_ok}份（含有警告的{n_warn}份），未通过校验{len(failed)}份。"
     if facts.roster is not None:
         handed = len(facts.roster) - len(missing)
-        first = (f"截至{when}，应提交对照检查材料的党支部共{len(facts.roster)}个，已提交{handed}个，"
-                 f"未提交{len(missing)}个。共收到工作簿{n_ok + len(failed)}份，其中通过校验{n_ok}份"
-                 f"（含有警告的{n_warn}份），未通过校验{len(failed)}份。")
+        on_roster = set(facts.roster)
+        n_rejected = sum(1 for r in failed if r.name in on_roster)
+        rejected = f"（其中已提交但未通过校验{n_rejected}个）" if n_rejected else ""
+        first = (f"截至{when}，应提交对照检查材料的党支部共{len(facts.roster)}个，已提交{handed}个{rejected}，"
+                 f"未提交{len(missing)}个。{received}")
         if facts.outside_roster:
             first += f"另有{len(facts.outside_roster)}个提交的支部不在名单中：{_names(facts.outside_roster)}。"
     else:
-        first = (f"截至{when}，共收到党支部对照检查材料工作簿{n_ok + len(failed)}份，其中通过校验{n_ok}份"
-                 f"（含有警告的{n_warn}份），未通过校验{len(failed)}份。")
+        first = f"截至{when}，{received}"
+    first += _duplicates_sentence(facts)
     add_paragraph(doc, first)
     add_paragraph(doc, f"通过校验的{n_ok}个党支部共查摆问题{n_p}个、剖析原因{n_c}条、制定整改措施{n_m}项，"
                        f"平均每个支部查摆问题{_avg(n_p, n_ok)}个、剖析原因{_avg(n_c, n_ok)}条、"
@@ -393,7 +449,7 @@ def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str]
     add_paragraph(doc, f"各支部共制定整改措施{n_m}项，其中{'、'.join(parts)}。截至{when}，{late}")
     if facts.overdue:
         add_table(doc, [["序号", "支部名称", "整改措施", "责任人", "完成时限", "完成情况"],
-                        *([i, row.name, m.headline, m.owner, m.deadline.isoformat() if m.deadline else "",
+                        *([i, row.name, m.headline, m.owner, m.deadline_text or m.deadline.isoformat(),
                            m.status or NO_STATUS]
                           for i, (row, m) in enumerate(facts.overdue[:OVERDUE_LIST_LIMIT], 1))],
                   weights=[1.4, 3, 4.4, 1.6, 2.4, 2.2], center=[True, False, False, False, True, True])
@@ -408,12 +464,12 @@ def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str]
         add_paragraph(doc, "名单中的支部均已提交。", lead_in="（一）未提交的支部。")
     if failed:
         add_paragraph(doc, f"共{len(failed)}份工作簿未通过校验，未生成对照检查材料，请相关支部按提示修改后重新提交。",
-                      lead_in="（二）未通过校验的支部。")
+                      lead_in="（二）已提交但未通过校验的支部。")
         add_long_table(doc, [["支部名称", "来源文件", "主要问题"],
                              *([r.name or "（未能读取支部名称）", r.source, _first_error(r.result)] for r in failed)],
                        weights=[3, 3.2, 6], tables=long_tables)
     else:
-        add_paragraph(doc, "收到的工作簿均通过校验。", lead_in="（二）未通过校验的支部。")
+        add_paragraph(doc, "收到的工作簿均通过校验。", lead_in="（二）已提交但未通过校验的支部。")
 
     # 五、各支部情况
     add_heading(doc, "五、各支部情况")
@@ -421,9 +477,21 @@ def summary_report(facts: Facts, config: Config, as_of: date, notices: list[str]
     header = ["序号", "支部名称", "问题", "原因", "措施", "已完成", "逾期", "状态"]
     add_long_table(doc, itertools.chain([header], ([i, r.name or "（未能读取）", *_counts(r), r.status]
                                                    for i, r in enumerate(facts.rows, 1))),
-                   weights=[1.4, 4.4, 1.3, 1.3, 1.3, 1.5, 1.3, 1.6], center=[True, False, *[True] * 6],
+                   weights=[1.4, 4.4, 1.3, 1.3, 1.3, 1.5, 1.3, 2.2], center=[True, False, *[True] * 6],
                    tables=long_tables)
     return save_document(doc, long_tables)
+
+
+def _duplicates_sentence(facts: Facts) -> str:
+    """Which workbook the summary used for a branch handed in more than once
+    (the first :data:`NAMED_BRANCHES` branches named; all in 总览's 备注)."""
+    if not facts.duplicates:
+        return ""
+    with_copies = [r for r in facts.rows if r.copies is not None]
+    named = "；".join(f"{r.name or '（未能读取支部名称）'}采用{r.source}，未计入{r.copies}"
+                     for r in with_copies[:NAMED_BRANCHES])
+    more = f"；等{len(with_copies)}个支部" if len(with_copies) > NAMED_BRANCHES else ""
+    return f"同一支部提交多份工作簿的，每个支部只计入一份：{named}{more}（详见汇总表“总览”的备注列）。"
 
 
 def _counts(row: Row) -> list[object]:

@@ -81,7 +81,7 @@ def test_overview_counts_match_inputs(run):
     xlsx, _ = build_summary(run, CONFIG, AS_OF, None)
     rows = sheet_rows(xlsx, "总览")
     assert rows[0] == ("支部名称", "上级党组织", "支部书记", "会议日期", "问题数", "原因数", "措施数",
-                       "已完成措施数", "逾期措施数", "状态", "来源文件")
+                       "已完成措施数", "逾期措施数", "状态", "来源文件", "备注")
     body = {r[10]: r for r in rows[1:-1]}
     assert body["a/一支部.xlsx"][:10] == ("第一党支部", "机关党委", "张三", datetime(2023, 12, 20), 3, 2, 1, 0, 0, STATUS_OK)
     assert body["b/二支部.xlsx"][4:7] == (3, 4, 1) and body["b/二支部.xlsx"][9] == STATUS_WARNING
@@ -166,7 +166,7 @@ def test_roster_branch_without_workbook_named_in_both_files(run):
     missing_para = next(p for p in text.splitlines() if p.startswith("（一）未提交的支部。"))
     assert "第九党支部" in missing_para
     assert "第三党支部" in text.split("另有")[1].split("。")[0]  # handed in but not on the roster
-    failed_para = text.split("（二）未通过校验的支部。")[1]
+    failed_para = text.split("（二）已提交但未通过校验的支部。")[1]
     assert "第四党支部" in failed_para and "e/坏文件.xlsx" in failed_para and "这不是 Excel 工作簿。" in failed_para
 
 
@@ -222,7 +222,7 @@ def test_workbook_formatting(run):
     assert overview["D2"].number_format == "yyyy-mm-dd" and isinstance(overview["D2"].value, datetime)
     last = overview.max_row
     assert overview.cell(last, 1).font.b  # the totals row
-    assert overview.auto_filter.ref == f"A1:K{last - 1}"  # sorting leaves the totals row alone
+    assert overview.auto_filter.ref == f"A1:L{last - 1}"  # sorting leaves the totals row alone
 
 
 def _heading_texts(d) -> list[str]:
@@ -452,3 +452,99 @@ def test_report_with_a_reference_document_keeps_its_long_tables(tmp_path):
     per_branch = d.tables[-1]
     assert [r.cells[1].text for r in per_branch.rows[1:]] == [f"第{i}党支部" for i in range(1, 31)]
     assert per_branch.style.name == "Table Grid"
+
+
+# ------------------------------------------------------------ as branches wrote it, failed, duplicates
+
+def test_ledger_keeps_deadlines_and_problem_refs_as_written():
+    """整改清单 and the overdue list show 完成时限 / 对应问题 as written; overdue
+    goes by Measure.deadline (month precision: the month's end; 长期坚持: none)."""
+    measures = [
+        Measure("长期坚持的", number=1, problems=(1, 2, 3), problems_text="全部", deadline=None,
+                deadline_text="长期坚持", status="整改中"),
+        Measure("年底的", number=2, problems=(11,), problems_text="十一", deadline=date(2024, 12, 31),
+                deadline_text="2024年底", status="整改中"),
+        Measure("二月的", number=3, problems=(1,), problems_text="1", deadline=date(2024, 2, 29),
+                deadline_text="2024年2月", status="未开始"),
+        Measure("有日期的", number=4, problems=(1, 3), deadline=date(2024, 1, 15), status="整改中"),
+    ]
+    results = [ok("a.xlsx", make_branch("甲支部", ["理论学习"] * 11, measures=measures))]
+    xlsx, report = build_summary(results, CONFIG, AS_OF, None)
+    rows = {r[2]: r for r in sheet_rows(xlsx, "整改清单")[1:]}
+    assert [rows[k][4] for k in ("长期坚持的", "年底的", "二月的", "有日期的")] == ["全部", "十一", "1", "1、3"]
+    assert [rows[k][6] for k in ("长期坚持的", "年底的", "二月的", "有日期的")] == [
+        "长期坚持", "2024年底", "2024年2月", datetime(2024, 1, 15)]
+    assert [rows[k][8] for k in ("长期坚持的", "年底的", "二月的", "有日期的")] == ["否", "否", "是", "是"]
+    overdue = docx.Document(io.BytesIO(report)).tables[1]
+    assert [[c.text for c in r.cells][2:5] for r in overdue.rows[1:]] == [
+        ["有日期的", "", "2024-01-15"], ["二月的", "", "2024年2月"]]
+
+
+def test_roster_names_a_failed_workbook_as_handed_in_but_not_passed():
+    results = [
+        ok("a.xlsx", make_branch("甲党支部", ["理论学习"])),
+        FileResult("b.xlsx", "failed", (error("E205", "没有填写任何问题。", "存在的问题"),), None, name="乙党支部"),
+    ]
+    xlsx, report = build_summary(results, CONFIG, AS_OF, ["甲党支部", "乙党支部", "丙党支部"])
+    overview = {r[0]: r for r in sheet_rows(xlsx, "总览")[1:-1]}
+    assert overview["乙党支部"][9] == STATUS_FAILED == "已提交但未通过"
+    assert overview["乙党支部"][10] == "b.xlsx" and "没有填写任何问题" in overview["乙党支部"][11]
+    assert overview["丙党支部"][9] == STATUS_MISSING
+    text = doc_text(report)
+    assert "应提交对照检查材料的党支部共3个，已提交2个（其中已提交但未通过校验1个），未提交1个。" in text
+    missing_para = next(p for p in text.splitlines() if p.startswith("（一）未提交的支部。"))
+    assert "丙党支部" in missing_para and "乙党支部" not in missing_para
+    failed_part = text.split("（二）已提交但未通过校验的支部。")[1]
+    assert "乙党支部" in failed_part and "b.xlsx" in failed_part and "没有填写任何问题" in failed_part
+    per_branch = docx.Document(io.BytesIO(report)).tables[-1]
+    assert [(r.cells[1].text, r.cells[7].text) for r in per_branch.rows[1:]] == [
+        ("甲党支部", STATUS_OK), ("乙党支部", STATUS_FAILED), ("丙党支部", STATUS_MISSING)]
+
+
+def test_duplicate_submissions_count_once_and_say_which_was_used():
+    w401 = warning("W401", "共有 3 个工作簿的支部名称都是“甲党支部”。")
+    old = make_branch("甲党支部", ["理论学习"] * 3, causes=3)
+    new = make_branch("甲党支部", ["理论学习", "政治素质"])
+    results = [
+        FileResult("甲-旧.xlsx", "warning", (w401,), old, name="甲党支部", duplicate_of="甲-修改版.xlsx"),
+        FileResult("甲-修改版.xlsx", "warning", (w401,), new, name="甲党支部"),
+        FileResult("甲-再改.xlsx", "failed", (w401, error("E101", "不是工作簿。")), None, name="甲党支部",
+                   duplicate_of="甲-修改版.xlsx"),
+        ok("乙.xlsx", make_branch("乙党支部", ["廉洁自律"])),
+    ]
+    xlsx, report = build_summary(results, CONFIG, AS_OF, ["甲党支部", "乙党支部"])
+    rows = sheet_rows(xlsx, "总览")
+    body = rows[1:-1]
+    assert [(r[0], r[10]) for r in body] == [("甲党支部", "甲-修改版.xlsx"), ("乙党支部", "乙.xlsx")]
+    assert body[0][4:7] == (2, 2, 1)
+    assert body[0][11] == "另有2份同名工作簿未计入：甲-旧.xlsx、甲-再改.xlsx"
+    assert rows[-1][0] == "合计（2个支部）" and rows[-1][4:7] == (3, 4, 2)
+    assert len(sheet_rows(xlsx, "问题清单")) - 1 == 3
+    assert len(sheet_rows(xlsx, "原因清单")) - 1 == 4
+    assert len(sheet_rows(xlsx, "整改清单")) - 1 == 2
+    assert {r[0]: r[-1] for r in sheet_rows(xlsx, "分类统计")}["合计"] == 3
+    assert [r[0] for r in sheet_rows(xlsx, "校验问题")[1:]].count("甲-再改.xlsx") == 2  # every message is kept
+    text = doc_text(report)
+    assert "已提交2个，未提交0个" in text
+    assert "共收到工作簿4份，其中同一支部重复提交、未计入汇总的2份；计入汇总的2份中，通过校验2份" in text
+    assert "甲党支部采用甲-修改版.xlsx，未计入甲-旧.xlsx、甲-再改.xlsx" in text
+    assert "平均每个支部查摆问题1.5个" in text and "未通过校验0份" in text
+    per_branch = docx.Document(io.BytesIO(report)).tables[-1]
+    assert [r.cells[1].text for r in per_branch.rows[1:]] == ["甲党支部", "乙党支部"]
+
+
+def test_many_copies_are_named_up_to_a_bound():
+    from reporter.summary import NAMED_BRANCHES, NAMED_COPIES, reduce_results
+
+    results = []
+    for b in range(NAMED_BRANCHES + 3):
+        used = f"{b}/used.xlsx"
+        results.append(ok(used, make_branch(f"第{b}党支部", ["理论学习"])))
+        results += [FileResult(f"{b}/copy{i}.xlsx", "ok", (), make_branch(f"第{b}党支部", ["理论学习"]),
+                               name=f"第{b}党支部", duplicate_of=used) for i in range(30)]
+    facts = reduce_results(results, CONFIG, AS_OF, None)
+    assert len(facts.rows) == NAMED_BRANCHES + 3 and facts.duplicates == 30 * (NAMED_BRANCHES + 3)
+    assert all(r.copies.count == 30 and len(r.copies.sources) == NAMED_COPIES for r in facts.rows)
+    assert facts.rows[0].remark.endswith("copy9.xlsx等30份")
+    text = doc_text(build_summary(results, CONFIG, AS_OF, None)[1])
+    assert f"；等{NAMED_BRANCHES + 3}个支部" in text and "第12党支部采用" not in text
