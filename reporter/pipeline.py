@@ -38,18 +38,20 @@ def process(data: bytes, filename: str, config: Config, strict: bool = False, re
         result = read_workbook(data, filename, config)
         status = status_of(result.messages, strict)
         if status == "failed" or result.branch is None or not render:
-            return Outcome("failed" if result.branch is None else status, result.branch, result.messages, None)
-        return Outcome(status, result.branch, result.messages, render_document(result.branch, config))
+            return Outcome("failed" if result.branch is None else status, result.branch, result.messages, None,
+                           name=result.name)
+        return Outcome(status, result.branch, result.messages, render_document(result.branch, config),
+                       name=result.name)
     except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the run
         import traceback
 
-        branch, messages = (result.branch, result.messages) if result is not None else (None, ())
-        return Outcome("failed", branch, (*messages, internal_error(exc)), None, traceback.format_exc())
+        branch, messages, name = (result.branch, result.messages, result.name) if result is not None else (None, (), None)
+        return Outcome("failed", branch, (*messages, internal_error(exc)), None, traceback.format_exc(), name)
 
 
 def internal_error(exc: BaseException) -> Message:
+    """E900: what the branch reads; the exception itself goes to the log (``Outcome.traceback``)."""
     return error(
         "E900",
-        f"处理此工作簿时程序内部出错（{type(exc).__name__}），其他工作簿不受影响。"
-        "请把该文件和日志发给维护人员。",
+        "处理此工作簿时程序内部出错，其他工作簿不受影响。请把该文件转交负责汇总的管理员，由管理员把文件和日志发给维护人员。",
     )

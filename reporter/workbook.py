@@ -56,14 +56,17 @@ import os
 import re
 import stat
 import struct
+import unicodedata
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from . import TEMPLATE_VERSION
 from .config import Config
+from .errors import os_reason
 from .model import Branch, BranchInfo, Cause, Measure, Message, Problem, ReadResult, error, warning
 from .schema import (
     CONVERT_SUFFIXES,
@@ -80,12 +83,13 @@ from .schema import (
     InfoField,
     Sheet,
 )
-from .text import chinese_date, clean, parse_date, strip_numbering, xml_safe
+from .text import chinese_date, chinese_number, clean, parse_date, strip_numbering, xml_safe
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _MB = 1024 * 1024
 SAVE_AS_XLSX = "请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（.xlsx）格式，再重新提交。"
+RESAVE = "请用 Excel 或 WPS 打开此工作簿，确认内容完整后“另存为” Excel 工作簿（.xlsx）格式，再重新提交；如果打不开，请从原稿重新填写。"
 
 
 # ------------------------------------------------------------------ names
@@ -160,6 +164,7 @@ class _Package:
     parts: dict[str, bytes] = field(default_factory=dict)  # inflated XML parts (xlsx)
     sheet_paths: dict[str, str] = field(default_factory=dict)  # sheet name → part name
     version: int | None = None
+    recalc: bool = False  # workbook.xml asks for a full recalculation: no stored formula value counts
 
 
 def _refuse(code: str, text: str) -> _Refused:
@@ -295,6 +300,7 @@ def _read_package_xml(package: _Package) -> None:
             if _local(rel.tag) == "Relationship" and rel.get("Id") and rel.get("Target"):
                 target = rel.get("Target", "")
                 targets[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    package.recalc = _FULL_CALC.search(package.parts["xl/workbook.xml"]) is not None
     for element in book.iter():
         tag = _local(element.tag)
         if tag == "sheet":
@@ -309,18 +315,23 @@ def _read_package_xml(package: _Package) -> None:
                 package.version = _version_of("".join(prop.itertext()))
 
 
-# A cell with content (not self-closing) and its reference; a cell without
-# an r attribute; a row (with content) and its number.
-_CELL_REF = re.compile(rb"""<(?:[\w.-]+:)?c(?=\s)[^>]*?\sr\s*=\s*["']([A-Z]{1,3})([0-9]{1,8})["'][^>]*(?<!/)>""")
-_CELL_NO_REF = re.compile(rb"""<(?:[\w.-]+:)?c(?:\s+(?!r\s*=)[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*>""")
+# A cell with content and its reference; a cell without an r attribute; a row
+# (with content) and its number.  A cell is empty when its tag is
+# self-closing or closes at once (openpyxl writes a styled empty cell as
+# ``<c r="A9" s="1"></c>``), also around an empty ``<v>``.
+_EMPTY_CELL_END = rb"""(?!\s*(?:<(?:[\w.-]+:)?v\s*/>|<(?:[\w.-]+:)?v\s*>\s*</(?:[\w.-]+:)?v\s*>)?\s*</(?:[\w.-]+:)?c\s*>)"""
+_CELL_REF = re.compile(rb"""<(?:[\w.-]+:)?c(?=\s)[^>]*?\sr\s*=\s*["']([A-Z]{1,3})([0-9]{1,8})["'][^>]*(?<!/)>"""
+                       + _EMPTY_CELL_END)
+_CELL_NO_REF = re.compile(rb"""<(?:[\w.-]+:)?c(?:\s+(?!r\s*=)[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*>"""
+                          + _EMPTY_CELL_END)
 _ROW_REF = re.compile(rb"""<(?:[\w.-]+:)?row(?=\s)[^>]*?\sr\s*=\s*["']([0-9]{1,8})["'][^>]*(?<!/)>""")
 
 
 def sheet_extent(xml: bytes) -> tuple[int, int, str | None, str | None]:
     """(rows, columns, lowest cell, rightmost cell) of a worksheet part, from the raw XML.
 
-    Only cells holding something count (Excel writes formatted empty cells
-    as self-closing tags), so a formatted but empty sheet is not "large".
+    Only cells holding something count (a formatted empty cell, self-closing
+    or not, is empty), so a formatted but empty sheet is not "large".
     """
     refs = _CELL_REF.findall(xml)
     if refs:
@@ -336,17 +347,60 @@ def sheet_extent(xml: bytes) -> tuple[int, int, str | None, str | None]:
     return rows, cols, low_cell, right_cell
 
 
+_FORMULA_TAG = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
+_CELL_XML = re.compile(rb"<((?:[\w.-]+:)?)c(?=[\s>/])([^>]*?)(?:/>|>(.*?)</\1c\s*>)", re.S)
+_CELL_R = re.compile(rb"""\sr\s*=\s*["']([A-Z]{1,3})([0-9]{1,8})["']""")
+_CELL_T = re.compile(rb"""\st\s*=\s*["']([\w-]*)["']""")
+_VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?(?:/>|>(.*?)</(?:[\w.-]+:)?v\s*>)", re.S)
+_FULL_CALC = re.compile(rb"""<(?:[\w.-]+:)?calcPr\b[^>]*\sfullCalcOnLoad\s*=\s*["'](?:1|true)["']""")
+
+
+def untrusted_formulas(xml: bytes, recalc: bool) -> frozenset[tuple[int, int]]:
+    """0-based (row, col) of the formula cells whose stored value cannot be trusted.
+
+    A formula's value is stored by the program that calculated it.  Libraries
+    that write workbooks without calculating leave it out (openpyxl: an empty
+    ``<v>``) or store a placeholder (XlsxWriter: 0) and ask for a full
+    recalculation on opening (``fullCalcOnLoad``): then no stored value counts.
+    The sheet is scanned only when it holds a formula at all.
+    """
+    if not _FORMULA_TAG.search(xml):
+        return frozenset()
+    found = set()
+    for cell in _CELL_XML.finditer(xml):
+        body = cell.group(3)
+        if not body or not _FORMULA_TAG.search(body):
+            continue
+        ref = _CELL_R.search(cell.group(2))
+        if ref is None:
+            continue
+        if not recalc:
+            value = _VALUE.search(body)
+            kind = _CELL_T.search(cell.group(2))
+            if value is not None and (value.group(1) or (kind is not None and kind.group(1) == b"str")):
+                continue  # a calculated value (an empty text result is a value too)
+        found.add((int(ref.group(2)) - 1, _col_number(ref.group(1)) - 1))
+    return frozenset(found)
+
+
 # ------------------------------------------------------------- the grid
 
 
 @dataclass(slots=True)
 class _Grid:
-    """One sheet's cells (0-based, absolute positions) and its merged ranges."""
+    """One sheet's cells (0-based, absolute positions) and its merged ranges.
+
+    A formula cell whose value cannot be trusted (see :func:`untrusted_formulas`)
+    is empty in ``rows`` and listed in ``formulas``; the reader reports it.
+    """
 
     name: str
     rows: list[list]
     below: dict[tuple[int, int], tuple[int, int]]  # cell covered by a vertical merge → anchor
     right_end: dict[tuple[int, int], int]  # merge anchor → last column of the range
+    down_end: dict[tuple[int, int], int] = field(default_factory=dict)  # merge anchor → last row of the range
+    across: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # header-area cell in a merge → anchor
+    formulas: frozenset[tuple[int, int]] = frozenset()
 
     def raw(self, r: int, c: int):
         if r < len(self.rows):
@@ -363,19 +417,38 @@ class _Grid:
         return value
 
 
-def _grid(sheet, name: str) -> _Grid:
+def _grid(sheet, name: str, formulas: frozenset[tuple[int, int]] = frozenset()) -> _Grid:
     rows = sheet.to_python(skip_empty_area=False)
+    if formulas:  # a formula without a value may lie beyond the last row the library returns
+        rows.extend([] for _ in range(max(r for r, _ in formulas) + 1 - len(rows)))
+        for r, c in formulas:
+            if c < len(rows[r]):
+                rows[r][c] = None
     below: dict[tuple[int, int], tuple[int, int]] = {}
     right_end: dict[tuple[int, int], int] = {}
+    down_end: dict[tuple[int, int], int] = {}
+    across: dict[tuple[int, int], tuple[int, int]] = {}
     last_row = len(rows) - 1
+    width = max(map(len, rows), default=0)
     for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
         right_end[(r0, c0)] = c1
+        if r1 > r0:
+            down_end[(r0, c0)] = min(r1, last_row)
         for r in range(r0 + 1, min(r1, last_row) + 1):
             below[(r, c0)] = (r0, c0)
-    return _Grid(name, rows, below, right_end)
+        if r0 <= HEADER_SEARCH_ROWS:  # for two-row headers: a group name over several columns
+            for r in range(r0, min(r1, HEADER_SEARCH_ROWS) + 1):
+                for c in range(c0 + (r == r0), min(c1, width - 1) + 1):
+                    across[(r, c)] = (r0, c0)
+    return _Grid(name, rows, below, right_end, down_end, across, formulas)
 
 
 # ----------------------------------------------------------- the reader
+
+
+FORMULA_FIX = "这类工作簿通常由其他程序生成、未经 Excel 计算；请用 Excel 或 WPS 打开此工作簿并保存，再重新提交。"
+_INLINE = re.compile(r"^\s*([^:：]{1,12}?)\s*[:：]\s*(\S.*)$", re.S)
+_INFO_NOT_LABEL = {*_INFO_SKIP, *_INFO_VALUE_HEADERS, "序号", "序", "编号"}
 
 
 class _Reader:
@@ -384,6 +457,7 @@ class _Reader:
     def __init__(self, config: Config):
         self.config = config
         self.messages: list[Message] = []
+        self.name: str | None = None  # 支部名称 as soon as it is read
 
     def warn(self, code: str, text: str, grid: _Grid | None = None, r: int | None = None, c: int | None = None):
         self.messages.append(warning(code, text, grid.name if grid else None,
@@ -392,6 +466,20 @@ class _Reader:
     def fail(self, code: str, text: str, grid: _Grid | None = None, r: int | None = None, c: int | None = None):
         self.messages.append(error(code, text, grid.name if grid else None,
                                    cell_ref(r, c) if r is not None and c is not None else None))
+
+    def formula(self, grid: _Grid, r: int, c: int, needed: str | None = None) -> None:
+        """A formula cell without a trustworthy value: an error where the cell is needed, else a warning."""
+        where = cell_ref(r, c)
+        if needed:
+            self.fail("E207", f"{where} 单元格中是公式，但文件中没有保存公式的计算结果，无法读取{needed}。{FORMULA_FIX}",
+                      grid, r, c)
+        else:
+            self.warn("W314", f"{where} 单元格中是公式，但文件中没有保存公式的计算结果，已按未填写处理。{FORMULA_FIX}",
+                      grid, r, c)
+
+    def formula_failed(self, grid: _Grid) -> bool:
+        """Some headline of this sheet was a formula without a value (E207): its rows are not "missing"."""
+        return any(m.code == "E207" and m.sheet == grid.name for m in self.messages)
 
     def text(self, value: object, grid: _Grid, r: int, c: int) -> str:
         """A cell as normalised text, cut at the configured length (with a warning)."""
@@ -425,43 +513,96 @@ class _Reader:
 
     # ------------------------------------------------------------ 基本信息
 
-    def info(self, grid: _Grid) -> tuple[dict[str, object], dict[str, tuple[int, int]]]:
-        """label key → raw value, and where each value sits."""
-        values: dict[str, object] = {}
-        where: dict[str, tuple[int, int]] = {}
+    def info(self, grid: _Grid) -> tuple[dict[str, object], dict[str, tuple[int, int]]] | None:
+        """label key → raw value, and where each value sits; None when no label is found.
+
+        Labels may stand in a column (values to their right, the template's
+        layout, with or without a 序号 column) or in a row (values below).
+        The layout is the one under which more labels have a value; a label
+        is never taken as another label's value.
+        """
+        labels: list[tuple[int, int, InfoField, object]] = []  # (row, col, field, value written in the label cell)
         value_col: int | None = None
         for r, row in enumerate(grid.rows):
-            filled = [c for c, v in enumerate(row) if v is not None and v != "" and clean(v)]
-            if not filled:
-                continue
-            c0 = filled[0]
-            label = norm_name(row[c0])
-            if label == norm_name(INFO_HEADER[0]):
-                value_col = next((c for c in filled[1:] if norm_name(row[c]) in _INFO_VALUE_HEADERS), None)
-                continue
-            spec = _INFO_BY_NAME.get(label)
-            if spec is None:
-                m = re.match(r"^\s*([^:：]{1,12}?)\s*[:：]\s*(\S.*)$", clean(row[c0]), re.S)
-                if m and norm_name(m.group(1)) in _INFO_BY_NAME:  # "支部名称：机关第一党支部" in one cell
-                    spec = _INFO_BY_NAME[norm_name(m.group(1))]
-                    if spec.key not in values:
-                        values[spec.key], where[spec.key] = m.group(2), (r, c0)
+            for c, v in enumerate(row):
+                if not isinstance(v, str) or not v:
                     continue
-                if label not in _INFO_SKIP and len(filled) > 1:
-                    self.warn("W313", f"“{clean(row[c0])}”不是基本信息中的项目，已忽略；"
-                                      f"可填写的项目有：{'、'.join(f.label for f in INFO_FIELDS)}。", grid, r, c0)
-                continue
+                name = norm_name(v)
+                spec = _INFO_BY_NAME.get(name)
+                if spec is not None:
+                    labels.append((r, c, spec, None))
+                elif name == norm_name(INFO_HEADER[0]):
+                    if value_col is None:
+                        value_col = next((k for k in range(c + 1, len(row)) if norm_name(row[k]) in _INFO_VALUE_HEADERS),
+                                         None)
+                elif ":" in v or "：" in v:
+                    m = _INLINE.match(clean(v))
+                    if m and norm_name(m.group(1)) in _INFO_BY_NAME:  # "支部名称：机关第一党支部" in one cell
+                        labels.append((r, c, _INFO_BY_NAME[norm_name(m.group(1))], m.group(2)))
+        if not labels:
+            return None
+
+        def right(r: int, c: int) -> tuple[int, int]:
+            return r, (value_col if value_col is not None and value_col > c else grid.right_end.get((r, c), c) + 1)
+
+        def down(r: int, c: int) -> tuple[int, int]:
+            return grid.down_end.get((r, c), r) + 1, c
+
+        def value_at(pos: tuple[int, int]):
+            value = grid.get(*pos, fill=True)
+            if isinstance(value, str) and (norm_name(value) in _INFO_BY_NAME or not clean(value)):
+                return None  # a label is never a value
+            return value
+
+        plain = [(r, c) for r, c, _, inline in labels if inline is None]
+        by_right = sum(value_at(right(r, c)) is not None for r, c in plain)
+        by_down = sum(value_at(down(r, c)) is not None for r, c in plain)
+        if by_right == by_down:  # no values to tell: labels side by side are a row of labels
+            by_right = max(Counter(c for _, c in plain).values(), default=0)
+            by_down = max(Counter(r for r, _ in plain).values(), default=0)
+        vertical = value_col is not None or by_right >= by_down
+        values: dict[str, object] = {}
+        where: dict[str, tuple[int, int]] = {}
+        for r, c, spec, inline in labels:
             if spec.key in values:
                 continue
-            vc = value_col if value_col is not None and value_col > c0 else grid.right_end.get((r, c0), c0) + 1
-            values[spec.key], where[spec.key] = grid.get(r, vc, fill=True), (r, vc)
+            if inline is not None:
+                values[spec.key], where[spec.key] = inline, (r, c)
+                continue
+            pos = right(r, c) if vertical else down(r, c)
+            values[spec.key], where[spec.key] = value_at(pos), pos
+        self.unknown_labels(grid, plain, right if vertical else down, vertical)
         return values, where
+
+    def unknown_labels(self, grid: _Grid, plain: list[tuple[int, int]], value_of, vertical: bool) -> None:
+        """W313 for a cell in a label column (row) that is no known label but has a value."""
+        known = set(plain)
+        lines = sorted({c if vertical else r for r, c in plain})
+        cells = ((r, c) for r in range(len(grid.rows)) for c in lines) if vertical else \
+            ((r, c) for r in lines for c in range(len(grid.rows[r])))
+        for r, c in sorted(cells):
+            v = grid.raw(r, c)
+            if (r, c) in known or not isinstance(v, str) or not clean(v) or norm_name(v) in _INFO_NOT_LABEL:
+                continue
+            if _INLINE.match(clean(v)) and norm_name(_INLINE.match(clean(v)).group(1)) in _INFO_BY_NAME:
+                continue
+            if clean(grid.get(*value_of(r, c), fill=True)):
+                self.warn("W313", f"“{clean(v)}”不是基本信息中的项目，已忽略；"
+                                  f"可填写的项目有：{'、'.join(f.label for f in INFO_FIELDS)}。", grid, r, c)
 
     def branch_info(self, grid: _Grid | None) -> BranchInfo | None:
         if grid is None:
             self.fail("E201", f"缺少“{INFO_SHEET}”工作表；请使用标准模板，在“{INFO_SHEET}”表中填写支部名称等信息。")
             return None
-        raw, where = self.info(grid)
+        found = self.info(grid)
+        for r, c in sorted(grid.formulas):
+            self.formula(grid, r, c, "支部名称" if found and found[1].get("name") == (r, c) else None)
+        if found is None:
+            self.fail("E208", f"无法识别“{grid.name}”表的格式：表中找不到“支部名称”“上级党组织”等项目名称。"
+                              "请使用标准模板：一列写项目名称（支部名称、上级党组织……），右边一列写内容；"
+                              "也可以第一行写项目名称、第二行写对应的内容。", grid)
+            return None
+        raw, where = found
         fields: dict[str, object] = {}
         for spec in INFO_FIELDS:
             if spec.key not in raw:
@@ -473,83 +614,154 @@ class _Reader:
                 fields[spec.key] = self.text(raw[spec.key], grid, r, c) or None
         if not fields.get("name"):
             r, c = where.get("name", (None, None))
-            self.fail("E204", f"没有填写支部名称；请在“{INFO_SHEET}”表“支部名称”一行的内容栏填写党支部全称。",
-                      grid, r, c)
+            if (r, c) not in grid.formulas:  # already reported as a formula
+                self.fail("E204", f"没有填写支部名称；请在“{INFO_SHEET}”表“支部名称”一项的内容栏填写党支部全称。",
+                          grid, r, c)
             return None
+        self.name = fields["name"]  # type: ignore[assignment]
         return fill_info(fields, self.config)
 
     # ------------------------------------------------------------ sections
 
-    def header(self, grid: _Grid, section: Sheet) -> tuple[int, dict[int, Column]] | None:
-        """The header row (within HEADER_SEARCH_ROWS) and column index → column."""
+    def header(self, grid: _Grid, section: Sheet) -> tuple[int, dict[int, Column], dict[int, tuple[int, str]]] | None:
+        """The header (one row, or two rows: names under a group name) within HEADER_SEARCH_ROWS.
+
+        Returns the last header row, column index → column, and column index →
+        (row, text) of every header cell that names no column.  A two-row
+        header is taken only when it recognises more columns than any one row.
+        """
         names = _COLUMNS_BY_NAME[section.key]
-        best: tuple[tuple[int, int, int], int, dict[int, Column]] | None = None
+        best = None
         for r in range(min(len(grid.rows), HEADER_SEARCH_ROWS)):
-            mapping: dict[int, Column] = {}
-            filled = 0
-            for c, value in enumerate(grid.rows[r]):
-                if value is None or value == "":
+            for lower in (None, r + 1):
+                if lower is not None and lower >= len(grid.rows):
                     continue
-                filled += 1
-                column = names.get(norm_name(value))
-                if column is not None and column not in mapping.values():
-                    mapping[c] = column
-            if not mapping:
-                continue
-            score = (len(mapping), int(section.headline in mapping.values()), filled)
-            if best is None or score > best[0]:
-                best = (score, r, mapping)
-        return (best[1], best[2]) if best else None
+                mapping: dict[int, Column] = {}
+                other: dict[int, tuple[int, str]] = {}
+                for c, candidates, shown in _header_cells(grid, r, lower):
+                    column = next((names[n] for n in candidates if n in names and names[n] not in mapping.values()),
+                                  None)
+                    if column is not None:
+                        mapping[c] = column
+                    elif shown is not None:
+                        other[c] = shown
+                if not mapping:
+                    continue
+                score = (len(mapping), int(section.headline in mapping.values()), int(lower is None),
+                         len(mapping) + len(other))
+                if best is None or score > best[0]:
+                    best = (score, r if lower is None else lower, mapping, other)
+        return (best[1], best[2], best[3]) if best else None
 
     def rows(self, grid: _Grid, section: Sheet) -> list[dict] | None:
-        """The section's rows as dicts of raw values (None on a structure error)."""
+        """The section's items as dicts of raw values (None on a structure error).
+
+        An item whose headline cell is merged over several rows is one item;
+        its details are the detail cells of those rows, in order.
+        """
         found = self.header(grid, section)
         headline = section.headline
         if found is None or headline not in found[1].values():
             self.fail("E203", f"“{grid.name}”表中找不到“{headline.label}”列；请在前 {HEADER_SEARCH_ROWS} 行内保留"
                               f"标准模板的表头：{'、'.join(c.label for c in section.columns)}。", grid)
             return None
-        head, mapping = found
-        for c, value in enumerate(grid.rows[head]):
-            if c not in mapping and value is not None and clean(value):
-                self.warn("W304", f"“{clean(value)}”列不是标准模板中的列，其内容已忽略；"
-                                  f"本表可用的列有：{'、'.join(c.label for c in section.columns)}。", grid, head, c)
+        head, mapping, other = found
+        for c, (r, text) in sorted(other.items()):
+            self.warn("W304", f"“{text}”列不是标准模板中的列，其内容已忽略；"
+                              f"本表可用的列有：{'、'.join(c.label for c in section.columns)}。", grid, r, c)
         head_col = next(c for c, col in mapping.items() if col is headline)
         details_col = next((c for c, col in mapping.items() if col.key == "details"), None)
         out = []
-        for r in range(head + 1, len(grid.rows)):
-            row = grid.rows[r]
-            raw = row[head_col] if head_col < len(row) else None
-            headline_text = strip_numbering(self.text(raw, grid, r, head_col)) if raw not in (None, "") else ""
-            if not headline_text:
-                if details_col is not None and clean(grid.raw(r, details_col)):
-                    self.warn("W310", f"第 {r + 1} 行填写了内容但“{headline.label}”为空，该行未计入；"
-                                      f"请补写{headline.label}（一句话概括）。", grid, r, head_col)
+        r = head + 1
+        while r < len(grid.rows):
+            first, r = r, grid.down_end.get((r, head_col), r) + 1  # the item's rows: first .. r - 1
+            span = range(first, r)
+            raw = grid.raw(first, head_col)
+            if (first, head_col) in grid.formulas:
+                self.formula(grid, first, head_col, f"{headline.label}（该行未计入）")
                 continue
-            values: dict = {"_row": r}
+            headline_text = strip_numbering(self.text(raw, grid, first, head_col)) if raw not in (None, "") else ""
+            if not headline_text:
+                if details_col is not None and any(clean(grid.raw(k, details_col)) for k in span):
+                    self.warn("W310", f"第 {first + 1} 行填写了内容但“{headline.label}”为空，该行未计入；"
+                                      f"请补写{headline.label}（一句话概括）。", grid, first, head_col)
+                continue
+            values: dict = {"_row": first}
             for c, column in mapping.items():
+                if column.key == "details":
+                    values["details"] = ([(grid.raw(k, c), k) for k in span], c)
+                    continue
                 fill = column.kind in ("category", "refs", "date", "status") or column.key == "owner"
-                values[column.key] = (grid.get(r, c, fill=fill), c)
+                values[column.key] = (grid.get(first, c, fill=fill), c)
+            for c in mapping:
+                for k in span:
+                    if (k, c) in grid.formulas and c != head_col:
+                        self.formula(grid, k, c)
             values["headline"] = (headline_text, head_col)
             out.append(values)
         return out
 
-    def item_fields(self, grid: _Grid, values: dict, position: int) -> dict:
-        """headline, details, number (typed, else the row order) and row of one item."""
-        r = values["_row"]
+    def item_fields(self, grid: _Grid, values: dict, number: int) -> dict:
+        """headline, details, number and row of one item."""
         details = ""
         if "details" in values:
-            value, c = values["details"]
-            details = self.text(value, grid, r, c)
-        number = _number(values["number"][0]) if "number" in values else None
-        return {"headline": values["headline"][0], "details": details, "number": number or position, "row": r + 1}
+            parts, c = values["details"]
+            details = join_parts([self.text(value, grid, k, c) for value, k in parts])
+        return {"headline": values["headline"][0], "details": details, "number": number, "row": values["_row"] + 1}
+
+    def ordered(self, grid: _Grid, rows: list[dict]) -> list[tuple[dict, int]]:
+        """The items in document order with their numbers (the 序号 rule).
+
+        When every item has a 序号 and they are distinct numbers, items are in
+        序号 order; if those are 1…n, the 序号 are the numbers (（三） is 序号 3),
+        otherwise the numbers are the positions.  Items without 序号, or with
+        repeated ones, stay in row order, numbered by position.  Whenever
+        the typed 序号 and the document disagree, a warning says how
+        “对应问题” is read.
+        """
+        typed = [_number(v["number"][0]) if "number" in v else None for v in rows]
+        n = len(rows)
+        if all(t is None for t in typed):
+            return [(v, i) for i, v in enumerate(rows, 1)]
+        if None not in typed and len(set(typed)) == n:
+            order = sorted(range(n), key=lambda i: typed[i])  # type: ignore[arg-type, return-value]
+            if [typed[i] for i in order] == list(range(1, n + 1)):
+                moved = next((i for i in range(n) if typed[i] != i + 1), None)
+                if moved is not None:
+                    i = moved
+                    self.warn("W315", "序号没有按从小到大的顺序排列；材料中按序号排列和编号（序号 1 为（一）、序号 2 为（二）……），"
+                                      "“对应问题”仍按序号理解。如不是这个意思，请调整序号。",
+                              grid, rows[i]["_row"], rows[i]["number"][1])
+                return [(rows[i], typed[i]) for i in order]  # type: ignore[misc]
+            first_gap = next(i for pos, i in enumerate(order, 1) if typed[i] != pos)
+            self.warn("W315", f"序号（{'、'.join(str(typed[i]) for i in order)}）不是从 1 开始连续的编号；"
+                              f"材料中按序号从小到大依次编为（一）至（{chinese_number(n)}），"
+                              "“对应问题”中的数字按这个顺序（第几项）理解。请把序号改为 1、2、3……并核对“对应问题”。",
+                      grid, rows[first_gap]["_row"], rows[first_gap]["number"][1])
+            return [(rows[i], pos) for pos, i in enumerate(order, 1)]
+        seen: dict[int, int] = {}
+        differs = None
+        for pos, (v, t) in enumerate(zip(rows, typed), 1):
+            if t is not None and t in seen:
+                self.warn("W309", f"序号 {t} 与第 {seen[t]} 行重复；材料按行的顺序编号，"
+                                  "“对应问题”中的数字按行的顺序（第几项）理解。请改为不重复的序号。",
+                          grid, v["_row"], v["number"][1])
+            elif t is not None and t != pos and differs is None:
+                differs = (v, t, pos)
+            if t is not None:
+                seen.setdefault(t, v["_row"] + 1)
+        if differs is not None and not any(m.code == "W309" and m.sheet == grid.name for m in self.messages):
+            v, t, pos = differs
+            self.warn("W315", f"有的行没有填写序号，第 {v['_row'] + 1} 行的序号 {t} 与它在表中的位置（第 {pos} 项）不一致；"
+                              "材料按行的顺序编号，“对应问题”中的数字按行的顺序（第几项）理解。请把序号补齐为 1、2、3……。",
+                      grid, v["_row"], v["number"][1])
+        return [(v, i) for i, v in enumerate(rows, 1)]
 
     def problems(self, grid: _Grid, rows: list[dict]) -> list[Problem]:
         allowed = self.config.categories
         out: list[Problem] = []
-        seen: dict[int, int] = {}
-        for i, values in enumerate(rows, 1):
-            base = self.item_fields(grid, values, i)
+        for values, number in self.ordered(grid, rows):
+            base = self.item_fields(grid, values, number)
             r = values["_row"]
             category = None
             if "category" in values:
@@ -558,20 +770,18 @@ class _Reader:
                 if category and category not in allowed:
                     self.warn("W301", f"方面“{category}”不在规定的类别中；请从下拉列表中选择：{'、'.join(allowed)}。",
                               grid, r, c)
-            number = base["number"]
-            if number in seen and "number" in values and _number(values["number"][0]):
-                self.warn("W309", f"序号 {number} 与第 {seen[number]} 行重复，“对应问题”将无法区分；请改为不重复的序号。",
-                          grid, r, values["number"][1])
-            seen.setdefault(number, r + 1)
             out.append(Problem(category=category, **base))
         return out
 
+    def causes(self, grid: _Grid, rows: list[dict]) -> list[Cause]:
+        return [Cause(**self.item_fields(grid, values, number)) for values, number in self.ordered(grid, rows)]
+
     def measures(self, grid: _Grid, rows: list[dict], problems: list[Problem], meeting: date | None) -> list[Measure]:
-        numbers = {p.number for p in problems}
+        numbers = tuple(p.number for p in problems)
         statuses = self.config.statuses
         out: list[Measure] = []
-        for i, values in enumerate(rows, 1):
-            base = self.item_fields(grid, values, i)
+        for values, number in self.ordered(grid, rows):
+            base = self.item_fields(grid, values, number)
             r = values["_row"]
             refs: tuple[int, ...] = ()
             if "problems" in values:
@@ -603,6 +813,55 @@ class _Reader:
                               grid, r, c)
             out.append(Measure(problems=refs, owner=owner, deadline=deadline, status=status, **base))
         return out
+
+
+def _header_cells(grid: _Grid, r: int, lower: int | None):
+    """(column, candidate names, (row, text) shown if no candidate is a column) of a header row or row pair.
+
+    In a row pair the lower row names the column; a group name above it
+    (merged over several columns, or written once over its first column)
+    may be part of the name: 问题 over 概述 gives 问题概述.
+    """
+    width = max(len(grid.rows[r]), len(grid.rows[lower]) if lower is not None else 0)
+    group = ""
+    for c in range(width):
+        own = grid.raw(r, c)
+        if lower is None:
+            text = clean(own) if own is not None and own != "" else ""
+            if text:
+                yield c, (norm_name(own),), (r, text)
+            continue
+        if (own is None or own == "") and (r, c) in grid.across:
+            own = grid.raw(*grid.across[(r, c)])
+        own_name = norm_name(own)
+        if own_name:
+            group = own_name
+        below = grid.raw(lower, c)
+        below_name = norm_name(below)
+        if below_name:  # the group name alone last: 整改措施 over 概述 / 具体内容
+            yield c, (group + below_name, below_name, own_name), (lower, clean(below))
+        elif own_name:
+            yield c, (own_name,), (r, clean(own))
+
+
+_JOIN_AFTER = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff]$")
+
+
+def join_parts(parts: list[str]) -> str:
+    """The detail cells of one item spread over merged rows, as one text.
+
+    Nothing is put after a part that ends in punctuation; 。 after one that
+    ends in a Chinese character (each cell was a statement of its own); a
+    space between Latin words.
+    """
+    out = ""
+    for part in parts:
+        if not part:
+            continue
+        if out and not unicodedata.category(out[-1]).startswith("P"):
+            out += "。" if _JOIN_AFTER.search(out) else " "
+        out += part
+    return out
 
 
 def _number(value: object) -> int | None:
@@ -718,49 +977,56 @@ def _open_book(data: bytes, package: _Package, suffix: str):
         return CalamineWorkbook.from_object(io.BytesIO(data))
     except PasswordError:
         raise _refuse("E103", "文件已加密，请取消密码后重新提交。") from None
-    except Exception as exc:  # noqa: BLE001 - the library's failure is a finding
+    except Exception:  # noqa: BLE001 - the library's failure is a finding (its name means nothing to a branch)
         if package.kind == "ole":
             if suffix in (".xlsx", ".xlsm", ".xlsb"):
                 raise _refuse("E103", "文件已加密，请取消密码后重新提交。") from None
-            raise _refuse("E111", f"无法读取这个旧版 Excel（.xls）文件（{type(exc).__name__}）。{SAVE_AS_XLSX}") from None
-        raise _refuse("E110", f"文件已损坏，无法读取（{type(exc).__name__}）；请用 Excel 或 WPS 打开确认后重新保存提交。") from None
+            raise _refuse("E111", f"无法读取这个旧版 Excel（.xls）文件。{SAVE_AS_XLSX}") from None
+        raise _refuse("E110", f"文件已损坏，无法读取。{RESAVE}") from None
+
+
+def _shown(name: str) -> str:
+    """A sheet name as shown in messages."""
+    return xml_safe(name)
 
 
 def _load_grid(book, name: str, package: _Package, config: Config) -> _Grid:
     part = package.sheet_paths.get(name)
+    formulas: frozenset[tuple[int, int]] = frozenset()
     if package.kind == "xlsx":  # refuse a huge sheet before calamine allocates it
         if part in package.parts:
             _check_extent(name, *sheet_extent(package.parts[part]), config)
+            formulas = untrusted_formulas(package.parts[part], package.recalc)
         else:  # the sheet's part is not where the relationships say: check them all
             for other, blob in package.parts.items():
                 if other.startswith("xl/worksheets/"):
                     _check_extent(name, *sheet_extent(blob), config)
     try:
         sheet = book.get_sheet_by_name(name)
-    except Exception as exc:  # noqa: BLE001
-        raise _Refused(error("E110", f"“{xml_safe(name)}”表已损坏，无法读取（{type(exc).__name__}）；"
-                                     "请用 Excel 或 WPS 打开确认后重新保存提交。", xml_safe(name))) from None
+    except Exception:  # noqa: BLE001
+        raise _Refused(error("E110", f"“{_shown(name)}”表已损坏，无法读取；{RESAVE}", _shown(name))) from None
     if package.kind != "xlsx":  # other formats: check after loading
         _check_extent(name, sheet.total_height or 0, sheet.total_width or 0, None, None, config)
-    return _grid(sheet, xml_safe(name))
+    return _grid(sheet, _shown(name), formulas)
 
 
 def read_workbook(data: bytes, filename: str, config: Config) -> ReadResult:
     """Read one workbook's bytes; never raises for anything in the file."""
     suffix = os.path.splitext(filename)[1].lower()
+    reader = _Reader(config)
     try:
         package = _precheck(data, suffix, config)
         book = _open_book(data, package, suffix)
         try:
-            return _read(book, package, config)
+            return _read(book, package, reader)
         finally:
             book.close()
-    except _Refused as refused:
-        return ReadResult(None, (refused.message,))
+    except _Refused as refused:  # the branch name, if it was read before, is kept
+        return ReadResult(None, (refused.message,), reader.name)
 
 
-def _read(book, package: _Package, config: Config) -> ReadResult:
-    reader = _Reader(config)
+def _read(book, package: _Package, reader: _Reader) -> ReadResult:
+    config = reader.config
     names = [n for n in book.sheet_names if norm_name(n) != norm_name(INSTRUCTIONS_SHEET)]
     if package.version is not None and package.version > TEMPLATE_VERSION:
         reader.warn("W308", f"此工作簿来自更新版本的模板（第 {package.version} 版，本程序支持第 {TEMPLATE_VERSION} 版），"
@@ -772,26 +1038,27 @@ def _read(book, package: _Package, config: Config) -> ReadResult:
         name = _find_sheet(names, section.names)
         if name is None:
             if section.required:
-                reader.fail("E202", f"缺少“{section.name}”工作表；请使用标准模板，保留“{section.name}”表并填写。")
+                found = "、".join(f"“{_shown(n)}”" for n in book.sheet_names) or "（没有工作表）"
+                reader.fail("E202", f"缺少“{section.name}”工作表（本工作簿中的工作表有：{found}）；"
+                                    f"请使用标准模板，保留“{section.name}”表并填写；如果表改了名字，请改回“{section.name}”。")
             continue
         grids[section.key] = _load_grid(book, name, package, config)
     rows = {key: reader.rows(grid, next(s for s in SECTIONS if s.key == key)) for key, grid in grids.items()}
     problems = reader.problems(grids["problems"], rows["problems"]) if rows.get("problems") is not None else []
-    if rows.get("problems") == []:
+    if rows.get("problems") == [] and not reader.formula_failed(grids["problems"]):
         reader.fail("E205", "“存在的问题”表中没有填写任何问题；请至少填写一个问题的“问题概述”。", grids["problems"])
-    causes = [Cause(**reader.item_fields(grids["causes"], v, i)) for i, v in enumerate(rows["causes"], 1)] \
-        if rows.get("causes") is not None else []
+    causes = reader.causes(grids["causes"], rows["causes"]) if rows.get("causes") is not None else []
     meeting = info.meeting_date if info else None
     measures = reader.measures(grids["measures"], rows["measures"], problems, meeting) \
         if rows.get("measures") is not None else []
     for key, label in (("causes", "原因剖析"), ("measures", "整改措施")):
-        if rows.get(key) == []:
+        if rows.get(key) == [] and not reader.formula_failed(grids[key]):
             reader.warn("W311", f"“{label}”表中没有填写任何内容，材料中该部分将为空；请补充填写。", grids[key])
     messages = tuple(reader.messages)
     if info is None or any(m.level == "error" for m in messages):
-        return ReadResult(None, messages)
+        return ReadResult(None, messages, reader.name)
     branch = Branch(info, tuple(problems), tuple(causes), tuple(measures), package.version)
-    return ReadResult(branch, messages)
+    return ReadResult(branch, messages, reader.name)
 
 
 def read_path(path: Path, config: Config, root: Path | None = None) -> ReadResult:
@@ -826,7 +1093,7 @@ def read_path(path: Path, config: Config, root: Path | None = None) -> ReadResul
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return ReadResult(None, (_symlink_loop(),))
-        return ReadResult(None, (error("E124", f"读取文件时出错（{exc.strerror or type(exc).__name__}）。"),))
+        return ReadResult(None, (error("E124", f"读取文件时出错（{os_reason(exc)}）；请稍后重试，或联系管理员检查文件所在的磁盘或共享文件夹。"),))
     return read_workbook(data, path.name, config)
 
 

@@ -145,3 +145,24 @@ def rewrite_zip(data: bytes, change) -> bytes:
             if blob is not None:
                 target.writestr(info.filename, blob)
     return out.getvalue()
+
+
+def set_cells(data: bytes, changes: dict[str, dict[str, Any]]) -> bytes:
+    """Reopen a workbook with openpyxl and set cells (sheet → {"B2": value}); "=…" becomes a formula.
+
+    openpyxl computes nothing: a formula it saves has no value in the file.
+    """
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    for sheet, cells in changes.items():
+        for ref, value in cells.items():
+            wb[sheet][ref] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def sheet_xml(data: bytes, sheet_index: int = 1) -> bytes:
+    """The raw XML of the n-th worksheet part (1-based, as the writers name them)."""
+    return zipfile.ZipFile(io.BytesIO(data)).read(f"xl/worksheets/sheet{sheet_index}.xml")
