@@ -724,8 +724,8 @@ def _letterhead_styles(ref: etree._Element | None, fonts: Fonts) -> tuple[bytes,
     """
     ids = {k: v[2] for k, v in STYLES.items()}
     ours = style_elements(fonts, ids)
-    if ref is None:
-        return _styles_xml(fonts), {}, []
+    if ref is None:  # a package without styles: its headers still get "参考文档正文"
+        ref = etree.Element(_w("styles"))
     wanted = {(kind, name.lower()): key for key, (kind, name, _) in STYLES.items()}
     matched: dict[str, etree._Element] = {}
     remap: dict[str, str] = {}

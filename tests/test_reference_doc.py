@@ -310,3 +310,22 @@ def test_letterhead_document_in_libreoffice_has_headers_and_page_numbers(tmp_pat
         if n > 1:
             assert "某某单位党委文件" in page
     assert "地址" not in text
+
+
+def test_letterhead_without_styles_part(tmp_path):
+    """A minimal package (no styles.xml): the headers' paragraphs still resolve."""
+    ref = letterhead(tmp_path / "红头.docx")
+    with zipfile.ZipFile(ref) as zf:
+        files = {n: zf.read(n) for n in zf.namelist() if n != "word/styles.xml"}
+    files["word/_rels/document.xml.rels"] = re.sub(rb'<Relationship [^>]*styles\.xml"/>', b"",
+                                                   files["word/_rels/document.xml.rels"])
+    with zipfile.ZipFile(ref, "w") as zf:
+        for n, b in files.items():
+            zf.writestr(n, b)
+    data, notes = render(ref)
+    styles = Styles(part(data, "word/styles.xml"))
+    header = reopen(data).sections[0].header
+    for el in header._element.iter(w("pStyle"), w("rStyle")):
+        assert el.get(w("val")) in styles.by_id
+    assert_official_styles(data)
+    assert not any("样式" in n for n in notes)
