@@ -655,7 +655,7 @@ REFERENCE_NORMAL_ID, REFERENCE_NORMAL_NAME = "ReferenceNormal", "参考文档正
 # Styles of the official format whose redefinition in a reference is reported (as Word's Chinese UI names them).
 OFFICIAL_STYLE_LABELS = {"normal": "正文", "title": "标题", "heading1": "标题 1", "heading2": "标题 2",
                          "lead_in": LEAD_IN_STYLE, "signature": "签名"}
-FOOTER_NOTE = "参考文档的页脚已忽略，页码按公文格式（“— 1 —”，4号宋体，单页居右、双页居左）生成。"
+FOOTER_NOTE = "参考文档的页脚已忽略，页码按公文格式（“— 1 —”，4号{font}，单页居右、双页居左）生成。"
 
 _RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
               "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing",
@@ -872,7 +872,7 @@ def _letterhead_base(files: dict[str, bytes], fonts: Fonts) -> _Base:
 
     notes = _page_notes(sect)
     if referenced("footer"):
-        notes.append(FOOTER_NOTE)
+        notes.append(FOOTER_NOTE.format(font=fonts.page_number))
     styles = etree.fromstring(files[targets["styles"]], _PARSER) if "styles" in targets else None
     if styles is not None:
         _fix_theme_fonts(styles, _theme_fonts(files.get(targets.get("theme", ""))), fonts)
