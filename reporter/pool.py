@@ -4,13 +4,21 @@
 Workers get (index, bytes, file name) items in chunks and send back
 :class:`Packed` answers.  Shared arrays tell the parent which item each
 worker holds and since when, so a worker stuck too long can be killed.
+
+Workers never outlive the build process: however it dies (``kill -9``, the
+OOM killer), they exit too (a parent-death signal on Linux, a watchdog
+thread elsewhere).  They ignore SIGINT and SIGTERM: stopping them is the
+build process's business (:meth:`_Pool.terminate`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -23,6 +31,11 @@ from .pipeline import Outcome, process
 # Test-only hook: a worker *process* whose workbook's name contains this
 # string kills itself with SIGKILL, as the kernel's OOM killer would.
 CRASH_ENV = "REPORTER_TEST_CRASH_ON"
+# Test-only hook: a worker whose workbook's name contains this string says so
+# on stderr and then hangs (sleeps), as a worker stuck in a C library would.
+HANG_ENV = "REPORTER_TEST_HANG_ON"
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 # --- the worker side ---------------------------------------------------------
@@ -30,8 +43,12 @@ CRASH_ENV = "REPORTER_TEST_CRASH_ON"
 _W: dict = {}  # per worker process: config, strict, the pool's shared arrays, slot
 
 
-def _init_worker(config: Config, strict: bool, slots, started, pids, counter) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+def _init_worker(config: Config, strict: bool, slots, started, pids, counter, build_pid: int, method: str) -> None:
+    # Ctrl-C reaches the whole foreground process group, `timeout` and systemd
+    # signal the group too: stopping the workers is the parent's business.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent(build_pid, method)
     close_inherited_locks()  # a forked worker must not keep OUTPUT_DIR locked
     with counter.get_lock():
         slot = counter.value
@@ -40,11 +57,52 @@ def _init_worker(config: Config, strict: bool, slots, started, pids, counter) ->
     _W.update(config=config, strict=strict, slots=slots, started=started, slot=slot, in_worker=True)
 
 
+def _die_with_parent(build_pid: int, method: str) -> None:
+    """Make this worker exit as soon as the build process dies.
+
+    On Linux the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG).
+    The parent is the build process, or with forkserver the fork server,
+    which exits when the build process does.  A parent that died before the
+    signal was set is caught by comparing ``os.getppid()``; a watchdog thread
+    that notices the parent going (its pipe, or this process being given to
+    another parent) does the same where prctl is not available.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    parent = os.getppid() if method == "forkserver" else build_pid
+    if os.getppid() != parent:  # the build process is already gone
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="reporter-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this worker when its parent is gone (the portable fallback)."""
+    from multiprocessing.connection import wait
+
+    process = multiprocessing.parent_process()
+    sentinel = process.sentinel if process is not None else None
+    while os.getppid() == parent:
+        if sentinel is None:
+            time.sleep(1.0)
+        elif wait([sentinel], timeout=1.0):  # the build process's end of the pipe closed
+            break
+    os._exit(1)
+
+
 def _process_one(data: bytes, filename: str, config: Config, strict: bool) -> Outcome:
-    # --- test-only hook (see CRASH_ENV); inert unless the variable is set ---
+    # --- test-only hooks (see CRASH_ENV, HANG_ENV); inert unless set ---------
     crash_on = os.environ.get(CRASH_ENV)
     if crash_on and _W.get("in_worker") and crash_on in filename:
         os.kill(os.getpid(), signal.SIGKILL)
+    hang_on = os.environ.get(HANG_ENV)
+    if hang_on and _W.get("in_worker") and hang_on in filename:
+        print(f"{HANG_ENV}: worker {os.getpid()} hangs on {filename}", file=sys.stderr, flush=True)
+        while True:
+            time.sleep(3600)
     # -------------------------------------------------------------------------
     return process(data, filename, config, strict)
 
@@ -114,8 +172,9 @@ class _Pool:
         counter = ctx.Value("i", 0)
         self.executor = ProcessPoolExecutor(
             jobs, mp_context=ctx, initializer=_init_worker,
-            initargs=(config, strict, self.slots, self.started, self.pids, counter),
+            initargs=(config, strict, self.slots, self.started, self.pids, counter, os.getpid(), ctx.get_start_method()),
         )
+        self._open = True
 
     def in_progress(self) -> set[int]:
         return {int(i) for i in self.slots if i >= 0}
@@ -136,7 +195,24 @@ class _Pool:
         return late
 
     def close(self) -> None:
+        self._open = False
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def terminate(self) -> None:
+        """Stop every worker at once (SIGKILL), dropping queued work; for SIGTERM/SIGINT.
+
+        Returns without waiting for anything; the pool is unusable after."""
+        if not self._open:
+            return
+        self._open = False
+        pids = {int(p) for p in self.pids if p > 0}
+        pids.update(getattr(self.executor, "_processes", None) or ())  # also workers still starting
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
 
 Item = tuple[int, bytes, str]  # (record index, workbook bytes, file name for messages)
