@@ -83,7 +83,18 @@ from .schema import (
     InfoField,
     Sheet,
 )
-from .text import chinese_date, chinese_number, clean, parse_date, strip_numbering, xml_safe
+from .text import (
+    chinese_date,
+    chinese_number,
+    clean,
+    looks_like_list,
+    parse_chinese_int,
+    parse_date,
+    parse_deadline,
+    remove_bidi,
+    strip_numbering,
+    xml_safe,
+)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
@@ -107,7 +118,7 @@ def norm_name(value: object) -> str:
     """
     if not isinstance(value, str) or len(value) > _NAME_MAX:
         return ""
-    text = _SPACES.sub("", clean(value))
+    text = _SPACES.sub("", clean(remove_bidi(value)[0]))
     for _ in range(2):
         text = text.strip("*＊:：")
         text = _NOTE.sub("", text)
@@ -458,6 +469,7 @@ class _Reader:
         self.config = config
         self.messages: list[Message] = []
         self.name: str | None = None  # 支部名称 as soon as it is read
+        self.bidi_cells: set[tuple[str, int, int]] = set()  # cells already reported (W316)
 
     def warn(self, code: str, text: str, grid: _Grid | None = None, r: int | None = None, c: int | None = None):
         self.messages.append(warning(code, text, grid.name if grid else None,
@@ -481,8 +493,20 @@ class _Reader:
         """Some headline of this sheet was a formula without a value (E207): its rows are not "missing"."""
         return any(m.code == "E207" and m.sheet == grid.name for m in self.messages)
 
+    def plain(self, value: object, grid: _Grid, r: int, c: int) -> object:
+        """The cell's value without bidirectional control characters (W316 once per cell)."""
+        if not isinstance(value, str):
+            return value
+        value, removed = remove_bidi(value)
+        if removed and (grid.name, r, c) not in self.bidi_cells:
+            self.bidi_cells.add((grid.name, r, c))
+            self.warn("W316", "单元格中有看不见的文字方向控制字符（会让文字显示的顺序与实际内容不同），已删除；"
+                              "请核对该单元格的内容，最好重新输入。", grid, r, c)
+        return value
+
     def text(self, value: object, grid: _Grid, r: int, c: int) -> str:
         """A cell as normalised text, cut at the configured length (with a warning)."""
+        value = self.plain(value, grid, r, c)
         if value is None or value == "":
             return ""
         if isinstance(value, float) and value.is_integer():
@@ -502,6 +526,7 @@ class _Reader:
         return text
 
     def date(self, value: object, grid: _Grid, r: int, c: int, label: str) -> date | None:
+        value = self.plain(value, grid, r, c)
         if value is None or (isinstance(value, str) and not clean(value)):
             return None
         found = parse_date(value.strip() if isinstance(value, str) else value)
@@ -681,6 +706,9 @@ class _Reader:
                 self.formula(grid, first, head_col, f"{headline.label}（该行未计入）")
                 continue
             headline_text = strip_numbering(self.text(raw, grid, first, head_col)) if raw not in (None, "") else ""
+            if headline_text and isinstance(raw, str) and looks_like_list(remove_bidi(raw)[0]):
+                self.warn("W317", f"这一格“{headline.label}”里似乎写了好几条（如“一是……二是……”），材料中会成为一条；"
+                                  f"请每行只写一条，把各条分别写在不同的行里，材料会自动编号。", grid, first, head_col)
             if not headline_text:
                 if details_col is not None and any(clean(grid.raw(k, details_col)) for k in span):
                     self.warn("W310", f"第 {first + 1} 行填写了内容但“{headline.label}”为空，该行未计入；"
@@ -784,12 +812,15 @@ class _Reader:
             base = self.item_fields(grid, values, number)
             r = values["_row"]
             refs: tuple[int, ...] = ()
+            refs_text = ""
             if "problems" in values:
                 value, c = values["problems"]
-                refs, bad = parse_refs(value)
+                value = self.plain(value, grid, r, c)
+                refs_text = self.text(value, grid, r, c)
+                refs, bad = parse_refs(value, numbers)
                 if bad:
-                    self.warn("W312", f"对应问题“{self.text(value, grid, r, c)}”中的“{'、'.join(bad)}”无法识别；"
-                                      "请填写问题的序号，多个用逗号或顿号分隔，如“1,3”。", grid, r, c)
+                    self.warn("W312", f"对应问题“{refs_text}”中的“{'、'.join(bad)}”无法识别；"
+                                      "请填写问题的序号，多个用逗号或顿号分隔，如“1,3”；对应全部问题可写“全部”。", grid, r, c)
                 missing = [n for n in refs if n not in numbers]
                 if missing and numbers:  # no problems at all is E205 already
                     self.warn("W303", f"对应问题中的 {'、'.join(map(str, missing))} 号问题在“存在的问题”表中不存在；"
@@ -797,12 +828,19 @@ class _Reader:
             owner = None
             if "owner" in values:
                 owner = self.text(values["owner"][0], grid, r, values["owner"][1]) or None
-            deadline = None
+            deadline = deadline_text = None
             if "deadline" in values:
                 value, c = values["deadline"]
-                deadline = self.date(value, grid, r, c, "完成时限")
+                value = self.plain(value, grid, r, c)
+                found = parse_deadline(value)
+                deadline = found.due
+                if found.text is not None:
+                    deadline_text = self.text(value, grid, r, c) or None
+                if not found.ok:
+                    self.warn("W302", f"完成时限“{deadline_text}”无法识别为日期，已原样保留，不计算是否逾期；"
+                                      "请写成 2024-03-31、2024年6月、2024年底或“长期坚持”的形式。", grid, r, c)
                 if deadline and meeting and deadline < meeting:
-                    self.warn("W305", f"完成时限 {chinese_date(deadline)} 早于会议日期 {chinese_date(meeting)}；"
+                    self.warn("W305", f"完成时限 {deadline_text or chinese_date(deadline)} 早于会议日期 {chinese_date(meeting)}；"
                                       "请核对完成时限。", grid, r, c)
             status = None
             if "status" in values:
@@ -811,7 +849,8 @@ class _Reader:
                 if status and status not in statuses:
                     self.warn("W306", f"完成情况“{status}”无法识别；请从下拉列表中选择：{'、'.join(statuses)}。",
                               grid, r, c)
-            out.append(Measure(problems=refs, owner=owner, deadline=deadline, status=status, **base))
+            out.append(Measure(problems=refs, owner=owner, deadline=deadline, status=status,
+                               deadline_text=deadline_text, problems_text=refs_text, **base))
         return out
 
 
@@ -870,36 +909,39 @@ def _number(value: object) -> int | None:
         return None
     if isinstance(value, (int, float)):
         return int(value) if float(value).is_integer() and value > 0 else None
-    m = re.fullmatch(r"[（(]?\s*(\d{1,6})\s*[）)]?\s*[.、．]?", clean(value))
+    m = re.fullmatch(r"[（(]?\s*(\d{1,6})\s*[）)]?\s*[.、．]?", clean(remove_bidi(value)[0]) if isinstance(value, str) else "")
     return int(m.group(1)) if m and int(m.group(1)) > 0 else None
 
 
-_CN_SMALL = {ch: i for i, ch in enumerate("零一二三四五六七八九十")}
+_ALL_REFS = {"全部", "全部问题", "所有", "所有问题", "以上全部", "以上所有问题", "全部问题均涉及"}
 
 
-def parse_refs(value: object) -> tuple[tuple[int, ...], list[str]]:
+def parse_refs(value: object, everything: tuple[int, ...] = ()) -> tuple[tuple[int, ...], list[str]]:
     """对应问题 → (problem numbers, unreadable parts).
 
     Accepts 3, "1,3", "1、3", "1，3", "1 3", "1;3", ranges "1-3" / "1~3" / "1至3",
-    and small Chinese numerals "一、三"; "第" / "问题" / "号" around a number are ignored.
+    Chinese numerals "一、三" / "十一" / "二十", full-width digits, and "全部"
+    (all problems: ``everything``); "第" / "问题" / "号" around a number are ignored.
     """
     if value is None or value == "" or isinstance(value, bool):
         return (), []
     if isinstance(value, (int, float)):
-        return ((int(value),), []) if float(value).is_integer() and value > 0 else ((), [str(value)])
+        return ((int(value),), []) if float(value).is_integer() and value > 0 else ((), [clean(value)])
+    text = clean(remove_bidi(value)[0]) if isinstance(value, str) else clean(value)
+    if text in _ALL_REFS:
+        return tuple(everything), []
     numbers: list[int] = []
     bad: list[str] = []
-    for token in re.split(r"[,，、;；/\s]+", clean(value)):
+    for token in re.split(r"[,，、;；/\s]+", text):
         token = re.sub(r"^(?:问题|第)|[号条项]$", "", token.strip("（）()"))
         if not token:
             continue
-        parts = re.split(r"[-~～至到—–]", token)
-        # isdecimal, not isdigit: int() refuses ① and ²; and a bounded length (int() refuses >4300 digits)
-        ints = [int(p) if p.isdecimal() and len(p) <= 9 else _CN_SMALL.get(p) for p in parts]
+        parts = re.split(r"[-~～至到—–－]", token)
+        ints = [parse_chinese_int(p) for p in parts]
         if len(parts) == 1 and ints[0]:
             numbers.append(ints[0])
-        elif len(parts) == 2 and all(ints) and ints[0] <= ints[1] and ints[1] - ints[0] < 100:
-            numbers.extend(range(ints[0], ints[1] + 1))
+        elif len(parts) == 2 and all(ints) and ints[0] <= ints[1] and ints[1] - ints[0] < 100:  # type: ignore[operator]
+            numbers.extend(range(ints[0], ints[1] + 1))  # type: ignore[arg-type, operator]
         else:
             bad.append(token)
     return tuple(dict.fromkeys(numbers)), bad
@@ -987,7 +1029,7 @@ def _open_book(data: bytes, package: _Package, suffix: str):
 
 def _shown(name: str) -> str:
     """A sheet name as shown in messages."""
-    return xml_safe(name)
+    return xml_safe(remove_bidi(name)[0])
 
 
 def _load_grid(book, name: str, package: _Package, config: Config) -> _Grid:

@@ -427,3 +427,79 @@ def test_missing_sheet_lists_the_sheets_found():
     assert ("E202", None, None) in flatten(result.messages)
     text = next(m.message for m in result.messages if m.code == "E202")
     assert "“基本信息”、“原因剖析”、“整改措施”、“Sheet1”" in text
+
+
+# ------------------------------------------ 12.6 完成时限 and 对应问题 as written
+
+
+def measure(deadline=None, refs="1", status="整改中"):
+    return ("措施", "内容。", refs, "张三", deadline, status)
+
+
+def test_deadlines_as_written_with_month_and_year_precision_and_ongoing():
+    values = ["长期坚持", "长期", "2024年6月", "2024年底", date(2024, 3, 31), "2024-05-31", "下个月", "２０２４－０６－３０"]
+    result = read(standard_bytes(measures=[measure(v) for v in values]))
+    assert flatten(result.messages) == [("W302", "整改措施", "F8")]  # only 下个月
+    assert "下个月" in result.messages[0].message and "原样保留" in result.messages[0].message
+    got = [(m.deadline, m.deadline_text) for m in result.branch.measures]
+    assert got == [
+        (None, "长期坚持"), (None, "长期"), (date(2024, 6, 30), "2024年6月"), (date(2024, 12, 31), "2024年底"),
+        (date(2024, 3, 31), None), (date(2024, 5, 31), None), (None, "下个月"), (date(2024, 6, 30), None)]
+    overdue = [m.is_overdue(date(2024, 7, 1)) for m in result.branch.measures]
+    assert overdue == [False, False, True, False, True, True, False, True]
+
+
+def test_month_deadline_before_the_meeting_warns_with_the_text_as_written():
+    result = read(standard_bytes(measures=[measure("2023年11月")]))
+    assert flatten(result.messages) == [("W305", "整改措施", "F2")]
+    assert "2023年11月" in result.messages[0].message
+
+
+def test_refs_all_and_chinese_numerals():
+    problems = [("理论学习", f"问题{i}", "表现。") for i in range(1, 21)]
+    measures = [measure(refs="全部"), measure(refs="十一"), measure(refs="二十、十九"), measure(refs="１、３"),
+                measure(refs=3)]
+    result = read(standard_bytes(problems=problems, measures=measures))
+    assert result.messages == ()
+    got = [(m.problems, m.problems_text) for m in result.branch.measures]
+    assert got == [(tuple(range(1, 21)), "全部"), ((11,), "十一"), ((20, 19), "二十、十九"), ((1, 3), "１、３"),
+                   ((3,), "3")]
+
+
+# ------------------------------------------------------------ 12.15 / 19.15 reader gaps
+
+
+def test_full_width_and_chinese_numeral_dates():
+    info = {"会议日期": "2024－01－05", "落款": "中共机关第一党支部", "落款日期": "二〇二四年一月五日"}
+    result = read(standard_bytes(info=info, measures=[measure("２０２４－０６－３０")]))
+    assert result.messages == ()
+    i = result.branch.info
+    assert (i.meeting_date, i.signature_date) == (date(2024, 1, 5), date(2024, 1, 5))
+    assert result.branch.measures[0].deadline == date(2024, 6, 30)
+
+
+def test_bidi_controls_removed_everywhere_with_a_warning_on_the_cell():
+    info = {"支部名称": "机关\u202e第一党支部"}
+    problems = [("理论学习", "evil\u202e学习不深入", "表现\u2066隔离\u2069。"), ("政治素质", "问题二", "表现。")]
+    measures = [measure("2024-06-30\u202c", refs="1\u200f、2")]
+    result = read(standard_bytes(info=info, problems=problems, measures=measures))
+    assert flatten(result.messages) == [("W316", "基本信息", "B2"), ("W316", "存在的问题", "C2"),
+                                        ("W316", "存在的问题", "D2"), ("W316", "整改措施", "D2"),
+                                        ("W316", "整改措施", "F2")]
+    b = result.branch
+    assert b.info.name == "机关第一党支部"
+    assert (b.problems[0].headline, b.problems[0].details) == ("evil学习不深入", "表现隔离。")
+    assert (b.measures[0].problems, b.measures[0].deadline) == ((1, 2), date(2024, 6, 30))
+
+
+def test_a_list_pasted_into_one_headline_warns():
+    problems = [("理论学习", "一是理论学习不深入\n二是学习方法单一", "表现。"), ("政治素质", "一、二季度学习偏少", "表现。")]
+    result = read(standard_bytes(problems=problems, measures=[measure()]))
+    assert flatten(result.messages) == [("W317", "存在的问题", "C2")]
+    assert "每行只写一条" in result.messages[0].message
+
+
+def test_stacked_typed_numbering_removed_from_headlines():
+    problems = [("理论学习", "（一）问题一：理论学习不深入", "表现。"), ("政治素质", "一、二季度学习偏少", "表现。")]
+    result = read(standard_bytes(problems=problems, measures=[measure()]))
+    assert [p.headline for p in result.branch.problems] == ["理论学习不深入", "一、二季度学习偏少"]
