@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import os_reason
-from .model import Message, warning
 
 DEBIAN_PACKAGES = (
     "libreoffice-writer-nogui",
@@ -50,10 +49,6 @@ PROFILE_PREFIX = "reporter-lo-profile-"  # private LibreOffice profile in the te
 STALE_AFTER = 24 * 3600.0  # seconds after which a killed run's leftovers are removed
 
 OUTPUT_TAIL = 4096  # bytes of LibreOffice's own output kept for the log
-
-# Message code for a document that could not be converted (the .docx is fine).
-# No longer used by build (PDF trouble is run-level); kept until batch stops importing it.
-CODE_PDF_FAILED = "W501"
 
 # Import filters by extension: forcing the filter makes a damaged file fail
 # instead of being imported as plain text (random bytes otherwise "convert").
@@ -99,13 +94,6 @@ def find_soffice() -> str | None:
         if os.access(candidate, os.X_OK):
             return str(candidate)
     return None
-
-
-def pdf_failure(text: str) -> Message:
-    """The finding for a workbook whose document could not be converted.
-
-    Deprecated: build treats PDF trouble as run-level (:attr:`PdfOutcome.run_error`)."""
-    return warning(CODE_PDF_FAILED, text)
 
 
 @dataclass
@@ -386,9 +374,8 @@ NOT_LOADED = "LibreOffice 打不开这个文件（文件可能已损坏）。"
 def _run_error(trouble: _Trouble, timeout: float) -> str:
     """The run-level message when LibreOffice is given up for this run."""
     if trouble.hung:
-        return (f"LibreOffice 在 {timeout:g} 秒内没有生成任何 PDF，判定为卡死，已终止；"
-                "本次运行不再生成 PDF（时限见配置文件 [pdf] timeout）。")
-    return f"{trouble.reason.rstrip('。')}，没有生成任何 PDF；本次运行不再生成 PDF。"
+        return f"LibreOffice 在 {timeout:g} 秒内没有生成任何 PDF，判定为卡死，已终止（时限见配置文件 [pdf] timeout）。"
+    return f"{trouble.reason.rstrip('。')}，没有生成任何 PDF。"
 
 
 def _exit_text(code: int) -> str:
