@@ -662,3 +662,13 @@ def test_seed_pdf_page_numbers_on_every_page(seed_pdf):
             assert footer["left"] > middle
         else:
             assert footer["right"] < middle
+
+
+def test_output_folder_that_cannot_be_made_is_a_run_error(tmp_path, monkeypatch):
+    starts = _shell_soffice(tmp_path, monkeypatch, "exit 0")
+    doc = _documents(tmp_path / "docs", 1)[0]
+    (tmp_path / "file").write_text("not a folder")
+    outcome = convert_to_pdf([doc], tmp_path / "file" / "pdf", timeout=TIMEOUT)
+    assert outcome.run_error.startswith("无法创建 PDF 输出文件夹") and "路径中的某一级不是文件夹" in outcome.run_error
+    assert list(outcome.failed) == [doc]
+    assert not starts.exists()  # LibreOffice was not started
