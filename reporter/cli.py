@@ -1,7 +1,10 @@
 """The command line: options in, one library call, output and exit status out.
 
 Heavy libraries (pandas, openpyxl, python-docx, matplotlib) are imported
-inside the commands, so ``reporter --help`` stays fast.
+inside the commands, so ``reporter --help`` stays fast.  Help pages and
+usage errors are written in Chinese by :mod:`reporter._zh`; :func:`main`
+runs the commands and turns every usage error into a Chinese message and
+exit status 2.
 """
 
 from __future__ import annotations
@@ -16,11 +19,9 @@ import typer
 from . import __version__, _zh
 from .errors import ReporterError, UsageError
 
-_zh.install()
-_zh.install_typer()
-
 app = typer.Typer(
     name="reporter",
+    cls=_zh.ZhGroup,
     help="把各党支部填写的标准 Excel 工作簿，批量生成为公文格式的《对照检查材料》和汇总材料。",
     add_completion=False,
     no_args_is_help=True,
@@ -29,11 +30,15 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+# Paths are taken as text and checked here: an empty one ("" from an unset
+# variable in a cron line) would otherwise silently mean the current folder.
 ConfigOpt = Annotated[
-    Optional[Path],
-    typer.Option("--config", help="配置文件（TOML）；默认读取当前目录下的 reporter.toml（如有）。", show_default=False),
+    Optional[str],
+    typer.Option("--config", metavar="文件", show_default=False,
+                 help="配置文件（TOML）；默认读取当前目录下的 reporter.toml（如有）。"),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="严格模式：有警告的工作簿也按未通过处理。")]
+INPUT_HELP = "存放各支部工作簿的文件夹（含子文件夹）。"
 
 
 def _version(value: bool) -> None:
@@ -51,6 +56,15 @@ def _root(
     """把各党支部填写的标准 Excel 工作簿，批量生成为公文格式的《对照检查材料》和汇总材料。"""
 
 
+def _path(value: str | None, what: str) -> Path | None:
+    """A path from the command line; an empty one is a usage error (it would mean the current folder)."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise UsageError(f"{what}是空的（命令行里的变量可能没有设置），请写明路径。")
+    return Path(value)
+
+
 def _parse_date(value: str | None) -> date | None:
     if value is None:
         return None
@@ -62,62 +76,71 @@ def _parse_date(value: str | None) -> date | None:
     return d
 
 
-def _config(path: Path | None):
+def _config(path: str | None):
     from .config import load_config
 
-    return load_config(path)
+    return load_config(_path(path, "--config 后面的路径"))
 
 
-def _fail(exc: ReporterError) -> typer.Exit:
+def _fail(exc: ReporterError, log_file: str | None = None) -> typer.Exit:
+    """Say why the command stopped (stderr, and the log file of a build)."""
     typer.echo(f"错误：{exc}", err=True)
+    if log_file and log_file.strip() and not exc.logged:
+        from .runlog import append_line
+
+        append_line(Path(log_file), "ERROR", f"运行未能开始或被拒绝：{exc}")
     return typer.Exit(exc.exit_code)
 
 
-@app.command()
+@app.command(cls=_zh.ZhCommand)
 def build(
-    input_dir: Annotated[Path, typer.Argument(help="存放各支部工作簿的文件夹（含子文件夹）。")] = Path("sample_workbooks"),
-    output_dir: Annotated[Path, typer.Option("-o", "--output", help="输出文件夹。")] = Path("output"),
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="并行进程数，默认为 CPU 核数。", show_default=False)] = None,
+    input_dir: Annotated[str, typer.Argument(metavar="输入文件夹", help=INPUT_HELP)] = "sample_workbooks",
+    output_dir: Annotated[str, typer.Option("-o", "--output", metavar="文件夹", help="输出文件夹。")] = "output",
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", show_default=False,
+                                                help="并行进程数，默认为 CPU 核数。")] = None,
     force: Annotated[bool, typer.Option("--force", help="全部重新生成，不跳过未变化的工作簿。")] = False,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="以此日期判断整改是否逾期（默认今天），如 2024-03-31。", show_default=False)] = None,
-    roster: Annotated[Optional[Path], typer.Option("--roster", help="应提交支部名单（.xlsx 或 .csv，含“支部名称”列）。", show_default=False)] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="日期", show_default=False,
+                                                 help="以此日期判断整改是否逾期（默认今天），如 2024-03-31。")] = None,
+    roster: Annotated[Optional[str], typer.Option("--roster", metavar="文件", show_default=False,
+                                                  help="应提交支部名单（.xlsx 或 .csv，含“支部名称”列）。")] = None,
     config: ConfigOpt = None,
     strict: StrictOpt = False,
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 转换为 PDF。")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="只显示未通过的文件和最后一行结果。")] = False,
-    log_file: Annotated[Optional[Path], typer.Option("--log-file", help="把运行日志另存到此文件。", show_default=False)] = None,
+    log_file: Annotated[Optional[str], typer.Option("--log-file", metavar="文件", show_default=False,
+                                                    help="把运行日志追加到此文件（带时间和时区）。")] = None,
+    allow_empty: Annotated[bool, typer.Option(
+        "--allow-empty", help="输入文件夹本来就是空的：上次有工作簿、这次一个也没有时照常运行（会删除上次生成的材料）。")] = False,
 ) -> None:
     """批量生成：每个支部一份对照检查材料，外加汇总表、汇总报告和运行报告 run-report.json。
 
-    退出码：0 全部生成；1 有工作簿未通过；2 无法开始运行。
+    退出码：0 全部生成；1 有工作簿未通过；2 无法开始运行或被拒绝（选项、路径或配置有误，输出文件夹正被占用，没有找到工作簿）；3 各支部材料已处理，但 PDF 或汇总材料未能生成；130 / 143 被 Ctrl-C / SIGTERM 中止。
     """
     try:
         day = _parse_date(as_of) or date.today()
+        options = dict(
+            input_dir=_path(input_dir, "参数“输入文件夹”"),
+            output_dir=_path(output_dir, "-o/--output 后面的路径"),
+            roster=_path(roster, "--roster 后面的路径"),
+            log_file=_path(log_file, "--log-file 后面的路径"),
+        )
+        if options["log_file"] is not None:  # a log file that cannot be opened refuses the run before it starts
+            from .runlog import open_log
+
+            open_log(options["log_file"]).close()
         settings = _config(config)
         from .batch import BuildOptions, run_build
 
-        options = BuildOptions(
-            input_dir=input_dir,
-            output_dir=output_dir,
-            config=settings,
-            jobs=jobs,
-            force=force,
-            as_of=day,
-            roster=roster,
-            strict=strict,
-            pdf=pdf,
-            quiet=quiet,
-            log_file=log_file,
-        )
-        code = run_build(options)
+        code = run_build(BuildOptions(config=settings, jobs=jobs, force=force, as_of=day, strict=strict,
+                                      pdf=pdf, quiet=quiet, allow_empty=allow_empty, **options))
     except ReporterError as exc:
-        raise _fail(exc) from None
+        raise _fail(exc, log_file) from None
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=_zh.ZhCommand)
 def validate(
-    input_dir: Annotated[Path, typer.Argument(help="存放各支部工作簿的文件夹（含子文件夹）。")] = Path("sample_workbooks"),
+    input_dir: Annotated[str, typer.Argument(metavar="输入", help="存放各支部工作簿的文件夹，或单个工作簿")] = "sample_workbooks",
     config: ConfigOpt = None,
     strict: StrictOpt = False,
     json_out: Annotated[bool, typer.Option("--json", help="以 JSON 输出检查结果（便于脚本处理）。")] = False,
@@ -129,49 +152,98 @@ def validate(
     try:
         from .validate import run_validate
 
-        code = run_validate(input_dir, _config(config), strict=strict, as_json=json_out)
+        code = run_validate(_path(input_dir, "参数“输入”"), _config(config), strict=strict, as_json=json_out)
     except ReporterError as exc:
         raise _fail(exc) from None
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=_zh.ZhCommand)
 def render(
-    workbook: Annotated[Path, typer.Argument(help="一个支部的工作簿（.xlsx 等）。")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="输出的 .docx 文件，默认与工作簿同名。", show_default=False)] = None,
+    workbook: Annotated[str, typer.Argument(metavar="工作簿", help="一个支部的工作簿（.xlsx 等）。")],
+    output: Annotated[Optional[str], typer.Option("-o", "--output", metavar="文件", show_default=False,
+                                                  help="输出的 .docx 文件，默认与工作簿同名。")] = None,
     config: ConfigOpt = None,
-    reference_doc: Annotated[Optional[Path], typer.Option("--reference-doc", help="用此 .docx 的样式、页面设置和页眉页脚（如本单位的红头模板）。", show_default=False)] = None,
+    reference_doc: Annotated[Optional[str], typer.Option(
+        "--reference-doc", metavar="文件", show_default=False,
+        help="用此 .docx 的页眉和版头（如本单位的红头模板）。")] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 转换为 PDF。")] = False,
 ) -> None:
     """把一个工作簿生成为一份对照检查材料（.docx）。"""
     try:
         from .render import run_render
 
-        code = run_render(workbook, output, _config(config), reference_doc=reference_doc, pdf=pdf)
+        code = run_render(_path(workbook, "参数“工作簿”"), _path(output, "-o/--output 后面的路径"), _config(config),
+                          reference_doc=_path(reference_doc, "--reference-doc 后面的路径"), pdf=pdf)
     except ReporterError as exc:
         raise _fail(exc) from None
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=_zh.ZhCommand)
 def template(
-    path: Annotated[Path, typer.Argument(help="要写出的空白工作簿路径；配合 --roster 时为文件夹。")] = Path("对照检查材料填报模板.xlsx"),
+    path: Annotated[str, typer.Argument(
+        metavar="路径", help="要写出的空白工作簿路径；配合 --roster 时为文件夹。")] = "对照检查材料填报模板.xlsx",
     config: ConfigOpt = None,
-    roster: Annotated[Optional[Path], typer.Option("--roster", help="按名单为每个支部各写一份预填了支部名称的工作簿。", show_default=False)] = None,
+    roster: Annotated[Optional[str], typer.Option("--roster", metavar="文件", show_default=False,
+                                                  help="按名单为每个支部各写一份预填了支部名称的工作簿。")] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的工作簿（默认不覆盖，以免丢失已填写的内容）。")] = False,
 ) -> None:
     """写出标准工作簿（填写说明、基本信息、存在的问题、原因剖析、整改措施）供各支部填写。"""
     try:
         from .template import run_template
 
-        code = run_template(path, _config(config), roster=roster)
+        code = run_template(_path(path, "参数“路径”"), _config(config),
+                            roster=_path(roster, "--roster 后面的路径"), force=force)
     except ReporterError as exc:
         raise _fail(exc) from None
     raise typer.Exit(code)
 
 
-def main() -> None:
-    app(prog_name="reporter")
+def _streams() -> None:
+    """Text the locale cannot encode (an emoji under GBK, a UTF-8 path under GB18030) is replaced, never fatal."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):  # not a text file (tests), or closed
+            pass
+
+
+def _log_file(args: list[str]) -> str | None:
+    """``--log-file`` as typed, for a command line that could not be parsed."""
+    for i, arg in enumerate(args):
+        if arg == "--log-file" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--log-file="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; exits with the command's status (2 for every usage error)."""
+    _streams()
+    args = sys.argv[1:] if argv is None else list(argv)
+    command = typer.main.get_command(app)
+    if not args:
+        args = ["--help"]
+    try:
+        code = command.main(args, prog_name="reporter", standalone_mode=False)
+    except Exception as exc:  # noqa: BLE001 - only Click's usage errors and Abort are handled here
+        if _zh.is_abort(exc):
+            typer.echo("已中止。", err=True)
+            sys.exit(130)
+        message = _zh.usage_message(exc, args, command)
+        if message is None:
+            raise
+        typer.echo(f"错误：{message}", err=True)
+        log_file = _log_file(args)
+        if log_file and log_file.strip():
+            from .runlog import append_line
+
+            append_line(Path(log_file), "ERROR", f"运行未能开始：{message.splitlines()[0]}")
+        sys.exit(2)
+    sys.exit(code or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

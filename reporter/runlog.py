@@ -1,14 +1,20 @@
 """What `reporter build` tells people while it runs.
 
 On a terminal: a progress bar and, at the end, a coloured result table.
-Otherwise (cron, a pipe): plain ``2026-11-26T10:00:00 INFO …`` lines with no
-escape codes.  ``--quiet`` keeps only failures and the final line.
+Otherwise (cron, a pipe): plain ``2026-11-26T10:00:00+08:00 INFO …`` lines
+with no escape codes.  ``--quiet`` keeps only failures and the final line.
 ``--log-file`` always gets the plain lines plus the tracebacks of internal
 errors (which never go to the screen: workbook content is people's words).
+
+Logging and the terminal are never reasons to stop a run: a log file that
+fails while the run goes on (a full disk), or a closed stdout (``| head``),
+is reported once on stderr and the run goes on without it.  A log file that
+cannot be opened at all is refused before the run (:class:`UsageError`).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -17,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Iterable
 
+from .errors import UsageError, os_reason
 from .model import Message
 
 STATUS_ZH = {"ok": "通过", "warning": "有警告", "failed": "未通过", "unchanged": "未变化"}
@@ -24,6 +31,43 @@ _STATUS_STYLE = {"ok": "green", "warning": "yellow", "failed": "bold red", "unch
 _LEVEL = {"ok": "INFO", "unchanged": "INFO", "warning": "WARNING", "failed": "ERROR"}
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 TABLE_ROWS = 40  # above this, the table lists only the workbooks with findings
+
+
+def stamp() -> str:
+    """Now, local time with its UTC offset: ``2026-11-26T10:20:18+08:00``."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def warn_once(text: str) -> None:
+    """One line on stderr; a closed stderr is not a reason to stop either."""
+    try:
+        sys.stderr.write(f"{stamp()} WARNING {text}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def open_log(path: Path) -> IO[str]:
+    """Open ``--log-file`` for appending; a path that cannot be a log file is a usage error."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "a", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        raise UsageError(f"无法打开日志文件 {printable(os.fsdecode(path))}：{os_reason(exc)}。"
+                         f"请在 --log-file 后写一个可以写入的文件路径。") from None
+
+
+def append_line(path: Path, level: str, text: str) -> None:
+    """Append one timestamped line to a log file (for runs refused before they start); never raises."""
+    try:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as fh:
+            for part in map(printable, text.split("\n")):
+                fh.write(f"{stamp()} {level} {part}\n")
+    except (OSError, ValueError):
+        pass
 
 
 def printable(text: str) -> str:
@@ -67,9 +111,9 @@ class RunLog:
         except (AttributeError, ValueError):
             self.tty = False
         self._file: IO[str] | None = None
+        self._log_path = log_file
         if log_file is not None:
-            log_file.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(log_file, "a", encoding="utf-8", errors="backslashreplace")
+            self._file = open_log(log_file)
         self._progress = None
         self._task = None
         self._last_refresh = 0.0
@@ -81,18 +125,54 @@ class RunLog:
 
     # --- plain lines ------------------------------------------------------
     def _line(self, level: str, text: str, screen: bool = True) -> None:
-        stamp = datetime.now().isoformat(timespec="seconds")
+        now = stamp()
         for part in map(printable, text.split("\n")):
-            line = f"{stamp} {level} {part}"
-            if self._file:
-                self._file.write(line + "\n")
-                self._file.flush()
-            if screen:
+            line = f"{now} {level} {part}"
+            self._to_file(line + "\n")
+            if screen and self.stream is not None:
                 if self._console is not None:
-                    self._console.print(part, markup=False, highlight=False)
+                    self._screen(self._console.print, part, markup=False, highlight=False)
                 else:
-                    self.stream.write(line + "\n")
-                    self.stream.flush()
+                    self._screen(self._write, line + "\n")
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+    def _to_file(self, text: str) -> None:
+        if self._file is None:
+            return
+        try:
+            self._file.write(text)
+            self._file.flush()
+        except (OSError, ValueError) as exc:
+            reason = os_reason(exc) if isinstance(exc, OSError) else "文件已关闭"
+            self._drop_file()
+            warn_once(f"无法继续写入日志文件 {printable(os.fsdecode(self._log_path))}（{reason}），"
+                      "此后的日志不再写入该文件；运行继续。")
+
+    def _drop_file(self) -> None:
+        file, self._file = self._file, None
+        try:
+            file.close()
+        except (OSError, ValueError):
+            pass  # the lines it could not take are lost; the run is not
+
+    def _screen_lost(self) -> None:
+        """stdout is closed (``| head`` exited): stop writing to it, go on with the run."""
+        stream, self.stream = self.stream, None
+        self._progress = self._console = None  # nothing more is drawn
+        if stream is None:
+            return
+        try:
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            fd = None
+        if fd is not None:  # Python's own flush of stdout at exit must not fail either
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        warn_once("标准输出已关闭（接收输出的程序已退出），此后不再向屏幕输出；运行继续，详见运行报告和日志文件。")
 
     def info(self, text: str) -> None:
         self._line("INFO", text, screen=not self.quiet)
@@ -106,10 +186,7 @@ class RunLog:
 
     def traceback(self, where: str, text: str) -> None:
         """An internal error's traceback: the log file only."""
-        if self._file:
-            stamp = datetime.now().isoformat(timespec="seconds")
-            self._file.write(f"{stamp} ERROR 内部错误（{printable(where)}）的详细信息：\n{text.rstrip()}\n")
-            self._file.flush()
+        self._to_file(f"{stamp()} ERROR 内部错误（{printable(where)}）的详细信息：\n{text.rstrip()}\n")
 
     # --- progress ---------------------------------------------------------
     def start(self, total: int) -> None:
@@ -122,9 +199,9 @@ class RunLog:
             TextColumn("生成中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
             console=self._console, auto_refresh=False, transient=True,
         )
-        self._progress.start()
         self._task = self._progress.add_task("build", total=total)
-        self._progress.refresh()
+        self._screen(self._progress.start)
+        self._screen(self._progress.refresh)
 
     def advance(self, n: int = 1) -> None:
         if self._progress is None:
@@ -133,12 +210,19 @@ class RunLog:
         now = time.monotonic()
         if now - self._last_refresh > 0.1:
             self._last_refresh = now
-            self._progress.refresh()
+            self._screen(self._progress.refresh)
 
     def stop(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+        progress, self._progress = self._progress, None
+        if progress is not None:
+            self._screen(progress.stop)
+
+    def _screen(self, call, *args, **kwargs) -> None:
+        """Run a rich call on the terminal; a terminal that went away only ends the screen output."""
+        try:
+            call(*args, **kwargs)
+        except (OSError, ValueError):
+            self._screen_lost()
 
     # --- results ----------------------------------------------------------
     def results(self, results: Iterable[Row]) -> None:
@@ -183,22 +267,23 @@ class RunLog:
                 Text("\n".join(map(printable, notes))),
             )
         if shown:
-            self._console.print(table)
-        if len(shown) < len(results):
-            self._console.print(f"（其余 {len(results) - len(shown)} 个工作簿没有问题，未逐一列出）", markup=False)
+            self._screen(self._console.print, table)
+        if len(shown) < len(results) and self._console is not None:
+            self._screen(self._console.print, f"（其余 {len(results) - len(shown)} 个工作簿没有问题，未逐一列出）",
+                         markup=False)
 
     def final(self, text: str, failed: bool) -> None:
         """The one closing line: always shown, even with --quiet."""
         level = "ERROR" if failed else "INFO"
         if self._console is not None:
             style = "bold red" if failed else "bold green"
-            self._console.print(text, style=style, markup=False, highlight=False)
+            self._screen(self._console.print, text, style=style, markup=False, highlight=False)
             self._line(level, text, screen=False)
         else:
             self._line(level, text)
 
     def close(self) -> None:
         self.stop()
+        self._to_file("")  # the last flush; a failure is reported once
         if self._file:
-            self._file.close()
-            self._file = None
+            self._drop_file()

@@ -27,7 +27,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from . import TEMPLATE_VERSION
 from .config import Config
-from .errors import UsageError
+from .errors import UsageError, os_reason
 from .fsutil import atomic_write, safe_name
 from .schema import (
     CAUSES,
@@ -391,25 +391,39 @@ def write_template(path_or_stream: str | Path | IO[bytes], config: Config,
 
 # ------------------------------------------------------------------ command
 
-def run_template(path: Path, config: Config, roster: Path | None = None) -> int:
+def run_template(path: Path, config: Config, roster: Path | None = None, force: bool = False) -> int:
     """``reporter template``: one blank workbook at ``path``, or with a roster
-    one pre-filled workbook per branch in the folder ``path``."""
+    one pre-filled workbook per branch in the folder ``path``.
+
+    An existing workbook (perhaps already filled in by a branch) is never
+    overwritten without ``force``: a single file is refused, in roster mode
+    the existing ones are skipped and named.
+    """
     if roster is not None:
-        return _run_roster(Path(path), config, Path(roster))
+        return _run_roster(Path(path), config, Path(roster), force)
     path = Path(path)
     if path.is_dir():
         path = path / DEFAULT_FILENAME
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"模板文件名应以 .xlsx 结尾：{path}")
+    if path.exists() and not force:
+        raise UsageError(f"{path} 已存在，未覆盖（它可能已经填写了内容）。"
+                         "请换一个文件名；确需覆盖时加 --force。")
     try:
         write_template(path, config)
     except OSError as exc:
-        raise UsageError(f"无法写入 {path}：{exc.strerror or exc}") from None
+        raise _cannot_write(path, exc) from None
     typer.echo(f"已写出标准工作簿：{path}")
     return 0
 
 
-def _run_roster(folder: Path, config: Config, roster: Path) -> int:
+def _cannot_write(what: object, exc: OSError) -> UsageError:
+    # Existing files are never overwritten here, so "exists" means a folder on the way is a file.
+    reason = "路径中的某一级不是文件夹" if isinstance(exc, FileExistsError) else os_reason(exc)
+    return UsageError(f"无法写入 {what}：{reason}。")
+
+
+def _run_roster(folder: Path, config: Config, roster: Path, force: bool) -> int:
     from .roster import read_roster_entries
 
     entries = read_roster_entries(roster)
@@ -417,6 +431,7 @@ def _run_roster(folder: Path, config: Config, roster: Path) -> int:
         raise UsageError(f"使用 --roster 时 PATH 应为文件夹：{folder} 是一个文件。")
     used: set[str] = set()
     written = 0
+    kept: list[str] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for entry in entries:
@@ -426,12 +441,19 @@ def _run_roster(folder: Path, config: Config, roster: Path) -> int:
                 n += 1
                 candidate = f"{stem}-{n}"
             used.add(candidate.casefold())
+            target = folder / f"{candidate}.xlsx"
+            if target.exists() and not force:
+                kept.append(target.name)
+                continue
             info = {"支部名称": entry.name}
             if entry.parent:
                 info["上级党组织"] = entry.parent
-            write_template(folder / f"{candidate}.xlsx", config, info)
+            write_template(target, config, info)
             written += 1
     except OSError as exc:
-        raise UsageError(f"无法写入文件夹 {folder}：{exc.strerror or exc}") from None
+        raise _cannot_write(f"文件夹 {folder}", exc) from None
     typer.echo(f"已按名单为 {written} 个支部写出预填工作簿：{folder}")
+    if kept:
+        typer.echo(f"以下 {len(kept)} 个工作簿已存在，未覆盖（可能已经填写了内容；确需覆盖时加 --force）："
+                   + "、".join(kept))
     return 0

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reporter import __version__
-from reporter.cli import app
+from reporter.cli import app, main
 
 runner = CliRunner()
 COMMANDS = ["build", "validate", "render", "template"]
@@ -51,3 +51,114 @@ def test_bad_as_of_date_is_a_usage_error(tmp_path):
 def test_python_dash_m_entry_point():
     out = subprocess.run([sys.executable, "-m", "reporter", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and __version__ in out.stdout
+
+
+# ------------------------------------------------------------------ usage errors in Chinese (issue 12 item 14)
+#
+# main() runs the Click command with standalone_mode=False and words every
+# usage error itself, from the exceptions' public attributes.  These tests run
+# against the installed Typer; the same file was run against Typer 0.16.0
+# (with click 8.1.8 and with click 8.4.0) in temporary virtual environments,
+# see the closing note of the change.
+
+ENGLISH = re.compile(r"Error|Usage|Try |Missing|No such|Invalid|Got unexpected|option|argument|Aborted")
+
+
+def run_main(capsys, *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
+
+
+def test_typer_is_within_the_tested_range():
+    import typer
+
+    major, minor = (int(x) for x in typer.__version__.split(".")[:2])
+    assert (0, 16) <= (major, minor) < (0, 29), f"Typer {typer.__version__} is outside the pinned, tested range"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["build", "--bogus"], "错误：reporter build 没有选项 --bogus。是不是要用 --jobs？\n运行 reporter build -h 查看用法。\n"),
+        (["build", "--outptu", "x"], "错误：reporter build 没有选项 --outptu。是不是要用 --output？\n运行 reporter build -h 查看用法。\n"),
+        (["--bogus"], "错误：reporter 没有选项 --bogus。\n运行 reporter -h 查看用法。\n"),
+        (["render"], "错误：缺少参数“工作簿”：一个支部的工作簿（.xlsx 等）。\n运行 reporter render -h 查看用法。\n"),
+        (["build", "--jobs"], "错误：选项 --jobs 后面缺少值。\n运行 reporter build -h 查看用法。\n"),
+        (["build", "--jobs", "abc"], "错误：选项 -j/--jobs 的值无效，应为不小于 1 的整数。\n运行 reporter build -h 查看用法。\n"),
+        (["build", "-j", "0"], "错误：选项 -j/--jobs 的值无效，应为不小于 1 的整数。\n运行 reporter build -h 查看用法。\n"),
+        (["build", "--force=1"], "错误：选项 --force 后面不能带值。\n运行 reporter build -h 查看用法。\n"),
+        (["build", "a", "b (2)", "c"], "错误：多余的参数：b (2) c（路径中有空格时请加引号）。\n运行 reporter build -h 查看用法。\n"),
+        (["bogus"], "错误：没有命令 bogus。可用的命令：build、validate、render、template。\n运行 reporter -h 查看用法。\n"),
+    ],
+    ids=["no-such-option", "typo", "no-such-root-option", "missing-argument", "missing-value", "not-a-number",
+         "out-of-range", "flag-with-value", "extra-arguments", "no-such-command"],
+)
+def test_usage_errors_are_chinese_with_exit_2(capsys, argv, message):
+    code, out, err = run_main(capsys, *argv)
+    assert (code, out, err) == (2, "", message)
+    assert not ENGLISH.search(err)
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["-h"], *([name, "--help"] for name in COMMANDS)])
+def test_help_pages_are_chinese(capsys, argv):
+    code, out, err = run_main(capsys, *argv)
+    assert code == 0 and err == ""
+    assert out.startswith(f"用法：reporter {argv[0] + ' ' if argv and argv[0] in COMMANDS else ''}[选项]")
+    assert "选项：" in out and "显示本帮助并退出。" in out
+    headings = [line for line in out.splitlines() if line and not line.startswith(" ")]
+    assert all(CJK.match(h) for h in headings), headings
+    assert not re.search(r"OPTIONS|COMMAND|ARGS|Usage|Options|Arguments|Commands|<\w+>|\[default", out)
+
+
+def test_build_help_names_every_exit_status(capsys):
+    _, out, _ = run_main(capsys, "build", "--help")
+    statuses = re.search(r"退出码：(.*)", out).group(1)
+    for code in ("0 ", "1 ", "2 ", "3 ", "130 / 143"):
+        assert code in statuses
+    assert "--allow-empty" in out
+
+
+def test_validate_accepts_a_folder_or_one_workbook_in_its_help(capsys):
+    _, out, _ = run_main(capsys, "validate", "--help")
+    assert "存放各支部工作簿的文件夹，或单个工作簿" in out
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    code = ("import sys, time; t = time.perf_counter(); sys.argv = ['reporter', '--help'];"
+            "from reporter.cli import main\n"
+            "try: main()\nexcept SystemExit: pass\n"
+            "heavy = [m for m in ('pandas', 'openpyxl', 'docx', 'matplotlib') if m in sys.modules]\n"
+            "print(heavy, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0
+    assert out.stderr.strip() == "[]"
+
+
+# ------------------------------------------------------------------ empty paths (issue 19 item 12)
+
+EMPTY_PATHS = [
+    (["build", ""], "参数“输入文件夹”"),
+    (["build", "{tmp}", "-o", ""], "-o/--output 后面的路径"),
+    (["build", "{tmp}", "-o", "{tmp}/out", "--config", ""], "--config 后面的路径"),
+    (["build", "{tmp}", "-o", "{tmp}/out", "--roster", ""], "--roster 后面的路径"),
+    (["build", "{tmp}", "-o", "{tmp}/out", "--log-file", ""], "--log-file 后面的路径"),
+    (["validate", ""], "参数“输入”"),
+    (["validate", "{tmp}", "--config", ""], "--config 后面的路径"),
+    (["render", ""], "参数“工作簿”"),
+    (["render", "{tmp}/a.xlsx", "-o", ""], "-o/--output 后面的路径"),
+    (["render", "{tmp}/a.xlsx", "--reference-doc", ""], "--reference-doc 后面的路径"),
+    (["template", ""], "参数“路径”"),
+    (["template", "{tmp}/t.xlsx", "--roster", ""], "--roster 后面的路径"),
+    (["template", "{tmp}/t.xlsx", "--config", " "], "--config 后面的路径"),
+]
+
+
+@pytest.mark.parametrize(("argv", "what"), EMPTY_PATHS, ids=[" ".join(a) for a, _ in EMPTY_PATHS])
+def test_an_empty_path_is_a_usage_error(tmp_path, monkeypatch, capsys, argv, what):
+    monkeypatch.chdir(tmp_path)  # an empty path must not mean this folder
+    code, out, err = run_main(capsys, *(a.format(tmp=tmp_path) for a in argv))
+    assert code == 2
+    assert err == f"错误：{what}是空的（命令行里的变量可能没有设置），请写明路径。\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written anywhere

@@ -328,6 +328,64 @@ def test_roster_path_must_be_a_folder(tmp_path):
         run_template(target, Config(), roster=roster)
 
 
+def _filled(path: Path) -> bytes:
+    """A workbook a branch has filled in (any bytes that are not the template's)."""
+    write_template(path, Config(), {"支部名称": "机关第一党支部"})
+    type_in(path)
+    return path.read_bytes()
+
+
+def test_template_never_overwrites_an_existing_workbook(tmp_path):
+    path = tmp_path / "模板.xlsx"
+    filled = _filled(path)
+    result = runner.invoke(app, ["template", str(path)])
+    assert result.exit_code == 2
+    assert result.output == f"错误：{path} 已存在，未覆盖（它可能已经填写了内容）。请换一个文件名；确需覆盖时加 --force。\n"
+    assert path.read_bytes() == filled
+    # a folder: the default file name inside it is protected the same way
+    (tmp_path / "对照检查材料填报模板.xlsx").write_bytes(filled)
+    assert runner.invoke(app, ["template", str(tmp_path)]).exit_code == 2
+    assert (tmp_path / "对照检查材料填报模板.xlsx").read_bytes() == filled
+
+
+def test_template_force_overwrites(tmp_path):
+    path = tmp_path / "模板.xlsx"
+    _filled(path)
+    result = runner.invoke(app, ["template", str(path), "--force"])
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(path)[INFO_SHEET]["B2"].value is None  # blank again
+
+
+def test_roster_skips_workbooks_that_exist_and_writes_the_new_ones(tmp_path):
+    roster = tmp_path / "名单.csv"
+    roster.write_text("支部名称\n机关第一党支部\n机关第二党支部\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["template", "--roster", str(roster), str(out)]).exit_code == 0
+    filled = _filled(out / "机关第一党支部.xlsx")
+    roster.write_text("支部名称\n机关第一党支部\n机关第二党支部\n机关第三党支部\n", encoding="utf-8")  # a branch added
+
+    result = runner.invoke(app, ["template", "--roster", str(roster), str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output == (f"已按名单为 1 个支部写出预填工作簿：{out}\n"
+                             "以下 2 个工作簿已存在，未覆盖（可能已经填写了内容；确需覆盖时加 --force）："
+                             "机关第一党支部.xlsx、机关第二党支部.xlsx\n")
+    assert (out / "机关第一党支部.xlsx").read_bytes() == filled
+    ws = openpyxl.load_workbook(out / "机关第三党支部.xlsx")[INFO_SHEET]
+    assert ws["B2"].value == "机关第三党支部"
+
+    result = runner.invoke(app, ["template", "--roster", str(roster), str(out), "--force"])
+    assert result.exit_code == 0 and "3 个支部" in result.output and "未覆盖" not in result.output
+    assert (out / "机关第一党支部.xlsx").read_bytes() != filled
+
+
+def test_unwritable_template_path_is_explained_in_chinese(tmp_path):
+    blocker = tmp_path / "文件"
+    blocker.write_text("x")
+    result = runner.invoke(app, ["template", str(blocker / "模板.xlsx")])
+    assert result.exit_code == 2
+    assert result.output == f"错误：无法写入 {blocker / '模板.xlsx'}：路径中的某一级不是文件夹。\n"
+
+
 def test_missing_roster_is_a_usage_error(tmp_path):
     result = runner.invoke(app, ["template", "--roster", str(tmp_path / "无.csv"), str(tmp_path / "out")])
     assert result.exit_code == 2
