@@ -171,6 +171,8 @@ def render(
 ) -> None:
     """把一个工作簿生成为一份对照检查材料（.docx）。"""
     try:
+        if workbook is None:  # Typer 0.16 with Click ≥ 8.2 lets a missing required argument through
+            raise UsageError("缺少参数“工作簿”：一个支部的工作簿（.xlsx 等）。\n运行 reporter render -h 查看用法。")
         from .render import run_render
 
         code = run_render(_path(workbook, "参数“工作簿”"), _path(output, "-o/--output 后面的路径"), _config(config),
