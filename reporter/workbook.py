@@ -18,7 +18,7 @@ E106    too many zip entries
 E107    XML with a DOCTYPE / ENTITY declaration
 E108    format we cannot read (.et, .csv …): save as .xlsx
 E109    a Word / PowerPoint file with a spreadsheet extension
-E110    damaged workbook (the spreadsheet library failed)
+E110    damaged workbook (the spreadsheet library failed; the message names no library)
 E111    legacy .xls that could not be read: save as .xlsx
 E120    permission denied          (read_path)
 E121    file vanished              (read_path)
@@ -27,24 +27,31 @@ E123    symbolic link outside the input folder (read_path)
 E124    other error reading the file (read_path)
 E125    a folder under INPUT_DIR could not be listed (validate)
 E201    基本信息 sheet missing
-E202    a required section sheet missing
+E202    a required section sheet missing (the message lists the sheets found)
 E203    a headline column missing
 E204    支部名称 empty
 E205    no problem rows
 E206    a sheet has more rows / columns than the limits allow
+E207    a formula without a computed value where the value is needed
+        (支部名称, or a headline: the row cannot be counted)
+E208    基本信息 layout not recognised (no known label at all)
 W301    unknown 方面
-W302    unreadable date
+W302    unreadable date; for 完成时限 the text is kept as written
 W303    对应问题 names a problem that does not exist
 W304    column not recognised, ignored
 W305    deadline before the meeting date
 W306    unknown 完成情况
 W307    cell text cut at ``limits.max_cell_chars``
 W308    workbook from a newer template version
-W309    duplicate 序号 on the problems sheet
+W309    duplicate 序号 (items numbered by row; 对应问题 read by position)
 W310    row with details but no headline (not counted)
 W311    原因剖析 / 整改措施 has no rows
 W312    对应问题 partly unreadable
 W313    基本信息 item not recognised, ignored
+W314    a formula without a computed value, read as empty (基本信息 or an item row)
+W315    序号 not 1…n in row order: items in 序号 order, or numbered by position
+W316    bidirectional control characters removed from a cell
+W317    a list (一是…二是…) pasted into one headline cell
 ======  =========================================================
 """
 
@@ -61,6 +68,7 @@ import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime
 from pathlib import Path
 
@@ -118,6 +126,11 @@ def norm_name(value: object) -> str:
     """
     if not isinstance(value, str) or len(value) > _NAME_MAX:
         return ""
+    return _norm_name(value)
+
+
+@lru_cache(maxsize=4096)
+def _norm_name(value: str) -> str:
     text = _SPACES.sub("", clean(remove_bidi(value)[0]))
     for _ in range(2):
         text = text.strip("*＊:：")
@@ -359,7 +372,8 @@ def sheet_extent(xml: bytes) -> tuple[int, int, str | None, str | None]:
 
 
 _FORMULA_TAG = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
-_CELL_XML = re.compile(rb"<((?:[\w.-]+:)?)c(?=[\s>/])([^>]*?)(?:/>|>(.*?)</\1c\s*>)", re.S)
+# A cell and its body; the body never runs into the next cell (linear even on broken XML).
+_CELL_XML = re.compile(rb"<((?:[\w.-]+:)?)c(?=[\s>/])([^>]*?)(?:/>|>((?:[^<]|<(?!(?:[\w.-]+:)?c[\s>/]))*?)</\1c\s*>)")
 _CELL_R = re.compile(rb"""\sr\s*=\s*["']([A-Z]{1,3})([0-9]{1,8})["']""")
 _CELL_T = re.compile(rb"""\st\s*=\s*["']([\w-]*)["']""")
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?(?:/>|>(.*?)</(?:[\w.-]+:)?v\s*>)", re.S)
@@ -668,7 +682,7 @@ class _Reader:
                                   None)
                     if column is not None:
                         mapping[c] = column
-                    elif shown is not None:
+                    else:
                         other[c] = shown
                 if not mapping:
                     continue
@@ -676,6 +690,8 @@ class _Reader:
                          len(mapping) + len(other))
                 if best is None or score > best[0]:
                     best = (score, r if lower is None else lower, mapping, other)
+                if lower is None and len(mapping) == len(section.columns):
+                    return r, mapping, other  # every column named in one row: nothing can do better
         return (best[1], best[2], best[3]) if best else None
 
     def rows(self, grid: _Grid, section: Sheet) -> list[dict] | None:
@@ -692,7 +708,9 @@ class _Reader:
             return None
         head, mapping, other = found
         for c, (r, text) in sorted(other.items()):
-            self.warn("W304", f"“{text}”列不是标准模板中的列，其内容已忽略；"
+            if not clean(text):
+                continue
+            self.warn("W304", f"“{clean(text)}”列不是标准模板中的列，其内容已忽略；"
                               f"本表可用的列有：{'、'.join(c.label for c in section.columns)}。", grid, r, c)
         head_col = next(c for c, col in mapping.items() if col is headline)
         details_col = next((c for c, col in mapping.items() if col.key == "details"), None)
@@ -855,7 +873,7 @@ class _Reader:
 
 
 def _header_cells(grid: _Grid, r: int, lower: int | None):
-    """(column, candidate names, (row, text) shown if no candidate is a column) of a header row or row pair.
+    """(column, candidate names, (row, value) shown if no candidate is a column) of a header row or row pair.
 
     In a row pair the lower row names the column; a group name above it
     (merged over several columns, or written once over its first column)
@@ -866,9 +884,8 @@ def _header_cells(grid: _Grid, r: int, lower: int | None):
     for c in range(width):
         own = grid.raw(r, c)
         if lower is None:
-            text = clean(own) if own is not None and own != "" else ""
-            if text:
-                yield c, (norm_name(own),), (r, text)
+            if own is not None and own != "" and (not isinstance(own, str) or not own.isspace()):
+                yield c, (norm_name(own),), (r, own)
             continue
         if (own is None or own == "") and (r, c) in grid.across:
             own = grid.raw(*grid.across[(r, c)])
@@ -878,9 +895,9 @@ def _header_cells(grid: _Grid, r: int, lower: int | None):
         below = grid.raw(lower, c)
         below_name = norm_name(below)
         if below_name:  # the group name alone last: 整改措施 over 概述 / 具体内容
-            yield c, (group + below_name, below_name, own_name), (lower, clean(below))
+            yield c, (group + below_name, below_name, own_name), (lower, below)
         elif own_name:
-            yield c, (own_name,), (r, clean(own))
+            yield c, (own_name,), (r, own)
 
 
 _JOIN_AFTER = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff]$")
