@@ -117,7 +117,6 @@ def build(
     退出码：0 全部生成；1 有工作簿未通过；2 无法开始运行或被拒绝（选项、路径或配置有误，输出文件夹正被占用，没有找到工作簿）；3 各支部材料已处理，但 PDF 或汇总材料未能生成；130 / 143 被 Ctrl-C / SIGTERM 中止。
     """
     try:
-        day = _parse_date(as_of) or date.today()
         options = dict(
             input_dir=_path(input_dir, "参数“输入文件夹”"),
             output_dir=_path(output_dir, "-o/--output 后面的路径"),
@@ -128,6 +127,7 @@ def build(
             from .runlog import open_log
 
             open_log(options["log_file"]).close()
+        day = _parse_date(as_of) or date.today()
         settings = _config(config)
         from .batch import BuildOptions, run_build
 

@@ -63,6 +63,7 @@ def open_log(path: Path) -> IO[str]:
 def append_line(path: Path, level: str, text: str) -> None:
     """Append one timestamped line to a log file (for runs refused before they start); never raises."""
     try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8", errors="backslashreplace") as fh:
             for part in map(printable, text.split("\n")):
                 fh.write(f"{stamp()} {level} {part}\n")

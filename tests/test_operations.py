@@ -101,7 +101,7 @@ def test_log_lines_carry_the_utc_offset(tmp_path, inbox):
 )
 def test_a_refused_run_is_written_to_the_log_file_with_a_timestamp(tmp_path, inbox, args, logged):
     (tmp_path / "reporter.toml").write_text("[limits]\nmax_rows = 0.5\n", encoding="utf-8")
-    log = tmp_path / "build.log"
+    log = tmp_path / "logs" / "build.log"  # its folder is made for the log line too
     args = [a.format(tmp=tmp_path) for a in args]
     result = reporter("build", inbox, "-o", tmp_path / "out", "--log-file", log, *args)
     assert result.returncode == 2
