@@ -192,3 +192,18 @@ def test_non_utf8_locale_with_a_utf8_path_argument(tmp_path, tmp_path_factory, c
     assert result.stdout.decode(charmap).count("\n") >= 3  # start, the workbook, the end
     assert report(out)["totals"]["failed"] == 0
     assert len(list((out / "docs").glob("*.docx"))) == 1  # named in the locale's encoding
+
+
+# ------------------------------------------------------------------ --allow-empty (issue 19 item 2, the option)
+
+def test_allow_empty_reaches_the_build(tmp_path, inbox):
+    out = tmp_path / "out"
+    assert reporter("build", inbox, "-o", out).returncode == 0
+    for workbook in inbox.iterdir():
+        workbook.unlink()
+    refused = reporter("build", inbox, "-o", out)
+    assert refused.returncode == 2 and "--allow-empty" in refused.stderr.decode()
+    assert len(list((out / "docs").glob("*.docx"))) == 2  # nothing removed
+    allowed = reporter("build", inbox, "-o", out, "--allow-empty")
+    assert allowed.returncode == 0, allowed.stderr.decode()
+    assert report(out)["totals"]["workbooks"] == 0
