@@ -563,8 +563,12 @@ class _Reader:
         labels: list[tuple[int, int, InfoField, object]] = []  # (row, col, field, value written in the label cell)
         value_col: int | None = None
         for r, row in enumerate(grid.rows):
+            lead = True  # the row's first filled cell: where "支部名称：…" may stand
             for c, v in enumerate(row):
-                if not isinstance(v, str) or not v:
+                if v is None or v == "":
+                    continue
+                lead, first = False, lead
+                if not isinstance(v, str):
                     continue
                 name = norm_name(v)
                 spec = _INFO_BY_NAME.get(name)
@@ -574,7 +578,7 @@ class _Reader:
                     if value_col is None:
                         value_col = next((k for k in range(c + 1, len(row)) if norm_name(row[k]) in _INFO_VALUE_HEADERS),
                                          None)
-                elif ":" in v or "：" in v:
+                elif first and (":" in v or "：" in v):
                     m = _INLINE.match(clean(v))
                     if m and norm_name(m.group(1)) in _INFO_BY_NAME:  # "支部名称：机关第一党支部" in one cell
                         labels.append((r, c, _INFO_BY_NAME[norm_name(m.group(1))], m.group(2)))

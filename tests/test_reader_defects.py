@@ -110,6 +110,13 @@ def test_a_label_is_never_a_value_in_the_column_layout():
     assert flatten(result.messages) == [("E204", "基本信息", "B1")]
 
 
+def test_a_value_written_like_label_and_colon_is_still_a_value():
+    sheets = standard_sheets(info={"上级党组织": "书记：王五", "支部书记": "张三"})
+    result = read(workbook_bytes(sheets))
+    assert result.messages == ()
+    assert (result.branch.info.parent, result.branch.info.secretary) == ("书记：王五", "张三")
+
+
 def test_info_layout_not_recognised_says_so():
     sheets = standard_sheets()
     sheets["基本信息"] = [["名称", "机关第一党支部"], ["日期", "2023-12-20"]]
@@ -266,6 +273,13 @@ def test_two_row_header_on_the_measures_sheet_below_a_title():
     assert result.messages == ()
     assert [(m.headline, m.details[:4], m.problems, m.owner) for m in result.branch.measures] == [
         ("强化政治理论学习", "增强支部", (1,), "张三"), ("不断增强工作实效", "严格落实", (2, 3), "李四")]
+
+
+def test_two_row_header_that_cannot_be_read_fails_clearly_and_never_becomes_content():
+    header = [["序号", "方面", "问题情况", None], [None, None, "简述", "具体表现"]]
+    result = read(workbook_bytes(grouped_sheets(header), merges={"存在的问题": ["A1:A2", "B1:B2", "C1:D1"]}))
+    assert result.branch is None
+    assert flatten(result.messages) == [("E203", "存在的问题", None)]
 
 
 # --------------------------------------------- 12.11 styled empty cells are empty
