@@ -38,8 +38,8 @@ def stamp() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def warn_once(text: str) -> None:
-    """One line on stderr; a closed stderr is not a reason to stop either."""
+def stderr_line(text: str) -> None:
+    """One timestamped warning on stderr; a closed stderr is not a reason to stop either."""
     try:
         sys.stderr.write(f"{stamp()} WARNING {text}\n")
         sys.stderr.flush()
@@ -57,7 +57,7 @@ def open_log(path: Path) -> IO[str]:
         return open(path, "a", encoding="utf-8", errors="backslashreplace")
     except OSError as exc:
         raise UsageError(f"无法打开日志文件 {printable(os.fsdecode(path))}：{os_reason(exc)}。"
-                         f"请在 --log-file 后写一个可以写入的文件路径。") from None
+                         "请在 --log-file 后写一个可以写入的文件路径。") from None
 
 
 def append_line(path: Path, level: str, text: str) -> None:
@@ -149,7 +149,7 @@ class RunLog:
         except (OSError, ValueError) as exc:
             reason = os_reason(exc) if isinstance(exc, OSError) else "文件已关闭"
             self._drop_file()
-            warn_once(f"无法继续写入日志文件 {printable(os.fsdecode(self._log_path))}（{reason}），"
+            stderr_line(f"无法继续写入日志文件 {printable(os.fsdecode(self._log_path))}（{reason}），"
                       "此后的日志不再写入该文件；运行继续。")
 
     def _drop_file(self) -> None:
@@ -173,7 +173,7 @@ class RunLog:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, fd)
             os.close(devnull)
-        warn_once("标准输出已关闭（接收输出的程序已退出），此后不再向屏幕输出；运行继续，详见运行报告和日志文件。")
+        stderr_line("标准输出已关闭（接收输出的程序已退出），此后不再向屏幕输出；运行继续，详见运行报告和日志文件。")
 
     def info(self, text: str) -> None:
         self._line("INFO", text, screen=not self.quiet)
