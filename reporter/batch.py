@@ -877,7 +877,8 @@ class _Build:
         copies = [Copy(r.shown, r.name, r.stat[1] if r.stat else 0, r.status == "failed") for r in self.records]
         for index, dup in duplicates(copies).items():
             rec = self.records[index]
-            rec.extra.append(dup.message)
+            if dup.message is not None:
+                rec.extra.append(dup.message)
             rec.duplicate_of = dup.used if dup.used != rec.shown else None
 
     def _targets(self, live: list[_Record]) -> dict[int, str]:

@@ -129,17 +129,21 @@ class Copy:
 class Duplicate:
     """What the duplicate check says about one copy."""
 
-    message: Message  # W401
+    message: Message | None  # W401 (None: this copy passed and is the only one that did)
     used: str  # source of the copy the summary uses (may be this one)
 
 
 def duplicates(copies: list[Copy]) -> dict[int, Duplicate]:
-    """W401 for every workbook whose 支部名称 another workbook also names (by index).
+    """For every workbook whose 支部名称 another workbook also names (by index):
+    the copy the summary uses, and a W401 when it deserves one.
 
     The summary uses one copy per branch: the one saved last among those that
     passed (modification time, then file name), or among all when none passed.
-    Each W401 names at most :data:`NAMED_COPIES` other copies and counts the
-    rest, so time, memory and report size stay linear whatever the names.
+    W401 goes to every failed copy, and to the copies that passed when two or
+    more did (an old broken submission does not turn a good one into a
+    warning).  Each W401 names at most :data:`NAMED_COPIES` other copies and
+    counts the rest, so time, memory and report size stay linear whatever
+    the names.
     """
     groups: dict[str, list[int]] = {}
     for i, copy in enumerate(copies):
@@ -149,13 +153,15 @@ def duplicates(copies: list[Copy]) -> dict[int, Duplicate]:
     for name, members in groups.items():
         if len(members) < 2:
             continue
-        candidates = [i for i in members if not copies[i].failed] or members
-        used = max(candidates, key=lambda i: (copies[i].mtime_ns, copies[i].source))
+        passed = [i for i in members if not copies[i].failed]
+        used = max(passed or members, key=lambda i: (copies[i].mtime_ns, copies[i].source))
         ordered = [used, *(i for i in members if i != used)]  # the used copy is named first
         for i in members:
-            others = [copies[j].source for j in itertools.islice((j for j in ordered if j != i), NAMED_COPIES)]
-            found[i] = Duplicate(duplicate_branch(name, len(members), others, copies[used].source, i == used),
-                                 copies[used].source)
+            message = None
+            if copies[i].failed or len(passed) > 1:
+                others = [copies[j].source for j in itertools.islice((j for j in ordered if j != i), NAMED_COPIES)]
+                message = duplicate_branch(name, len(members), others, copies[used].source, i == used)
+            found[i] = Duplicate(message, copies[used].source)
     return found
 
 

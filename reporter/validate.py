@@ -59,7 +59,7 @@ def validate_dir(input_dir: Path, config: Config, strict: bool = False) -> Valid
     dups = duplicates(copies)
     for i, (source, read, _) in enumerate(reads):
         dup = dups.get(i)
-        messages = (*name_findings(source), *read.messages, *((dup.message,) if dup else ()))
+        messages = (*name_findings(source), *read.messages, *((dup.message,) if dup and dup.message else ()))
         status = "failed" if read.failed else status_of(messages, strict)
         validation.results.append(FileResult(
             shown(source), status, messages, read.branch, name=copies[i].name,
@@ -82,6 +82,7 @@ def result_json(result: FileResult) -> dict:
         "source": result.source,
         "status": result.status,
         "branch": result.name or (result.branch.info.name if result.branch else None),
+        "duplicate_of": result.duplicate_of,
         "counts": result.counts,
         "messages": [m.to_json() for m in result.messages],
     }

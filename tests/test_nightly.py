@@ -191,6 +191,10 @@ def test_duplicates_are_linear_whatever_the_names():
     # a failed copy is not used while another passes; equal times: the name decides
     copies = [Copy("a.xlsx", "甲", 5), Copy("b.xlsx", "甲", 9, failed=True), Copy("c.xlsx", "甲", 5)]
     assert {d.used for d in duplicates(copies).values()} == {"c.xlsx"}
+    # an old broken copy does not turn the one good copy into a warning; it is told which copy counts
+    found = duplicates([Copy("new.xlsx", "乙", 1), Copy("old.xlsx", "乙", 9, failed=True)])
+    assert found[0].message is None and found[0].used == "new.xlsx"
+    assert found[1].message.code == "W401" and "new.xlsx" in found[1].message.message
 
 
 # --- issue 12.12: validate sees what build sees -------------------------------------

@@ -79,10 +79,16 @@ def test_json_equals_the_library(folder):
     assert document["totals"] == {"workbooks": 11, "ok": 2, "warning": 1, "failed": 8}
     for source, code in BROKEN.items():
         entry = by_source[source]
-        assert entry["status"] == "failed" and entry["branch"] is None
+        assert entry["status"] == "failed"
         assert [m["code"] for m in entry["messages"]] == [code] or entry["messages"][0]["code"] == code
+    assert by_source["坏/随机字节.xlsx"]["branch"] is None
+    # a failed workbook keeps the branch name it could read; the good copy of that
+    # branch is the one counted, and gets no warning for the broken one
+    assert by_source["坏/没有问题.xlsx"]["branch"] == "机关第一党支部"
+    assert by_source["坏/没有问题.xlsx"]["duplicate_of"] == "好1.xlsx"
+    assert "W401" in [m["code"] for m in by_source["坏/没有问题.xlsx"]["messages"]]
     good = by_source["好1.xlsx"]
-    assert good == {"source": "好1.xlsx", "status": "ok", "branch": "机关第一党支部",
+    assert good == {"source": "好1.xlsx", "status": "ok", "branch": "机关第一党支部", "duplicate_of": None,
                     "counts": {"problems": 3, "causes": 2, "measures": 2}, "messages": []}
     warned = by_source["有警告.xlsx"]["messages"]
     assert warned == [{"level": "warning", "code": "W301", "sheet": "存在的问题", "cell": "B2",
