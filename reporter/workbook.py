@@ -881,25 +881,34 @@ def _header_cells(grid: _Grid, r: int, lower: int | None):
 
     In a row pair the lower row names the column; a group name above it
     (merged over several columns, or written once over its first column)
-    may be part of the name: 问题 over 概述 gives 问题概述.
+    may be part of the name: 问题 over 概述 gives 问题概述.  A merged group
+    name that covers only some of the named columns may also name the first
+    column under it (整改措施 over 概述 / 具体内容); a title over the whole
+    header never does.
     """
     width = max(len(grid.rows[r]), len(grid.rows[lower]) if lower is not None else 0)
-    group = ""
-    for c in range(width):
-        own = grid.raw(r, c)
-        if lower is None:
+    if lower is None:
+        for c in range(width):
+            own = grid.raw(r, c)
             if own is not None and own != "" and (not isinstance(own, str) or not own.isspace()):
                 yield c, (norm_name(own),), (r, own)
-            continue
-        if (own is None or own == "") and (r, c) in grid.across:
-            own = grid.raw(*grid.across[(r, c)])
+        return
+    named = [c for c in range(width) if norm_name(grid.raw(lower, c)) or norm_name(grid.raw(r, c))]
+    group = ""
+    for c in range(width):
+        anchor = grid.across.get((r, c), (r, c))
+        own = grid.raw(*anchor) if anchor != (r, c) and grid.raw(r, c) in (None, "") else grid.raw(r, c)
         own_name = norm_name(own)
         if own_name:
             group = own_name
         below = grid.raw(lower, c)
         below_name = norm_name(below)
-        if below_name:  # the group name alone last: 整改措施 over 概述 / 具体内容
-            yield c, (group + below_name, below_name, own_name), (lower, below)
+        if below_name:
+            alone = ()
+            end = grid.right_end.get(anchor, anchor[1])
+            if own_name and end > anchor[1] and c == anchor[1] and not (c <= named[0] and end >= named[-1]):
+                alone = (own_name,)
+            yield c, (group + below_name, below_name, *alone), (lower, below)
         elif own_name:
             yield c, (own_name,), (r, own)
 

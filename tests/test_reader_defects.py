@@ -517,3 +517,12 @@ def test_stacked_typed_numbering_removed_from_headlines():
     problems = [("理论学习", "（一）问题一：理论学习不深入", "表现。"), ("政治素质", "一、二季度学习偏少", "表现。")]
     result = read(standard_bytes(problems=problems, measures=[measure()]))
     assert [p.headline for p in result.branch.problems] == ["理论学习不深入", "一、二季度学习偏少"]
+
+
+def test_a_title_over_the_header_never_names_an_unknown_column():
+    sheets = standard_sheets()
+    sheets["整改措施"] = [["整改措施"], ["序号", "标题", "具体内容", "对应问题", "责任人", "完成时限", "完成情况"],
+                       *sheets["整改措施"][1:]]
+    result = read(workbook_bytes(sheets, merges={"整改措施": ["A1:G1"]}))
+    assert result.branch is None
+    assert ("E203", "整改措施", None) in flatten(result.messages)
