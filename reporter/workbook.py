@@ -630,7 +630,7 @@ class _Reader:
             if _INLINE.match(clean(v)) and norm_name(_INLINE.match(clean(v)).group(1)) in _INFO_BY_NAME:
                 continue
             if clean(grid.get(*value_of(r, c), fill=True)):
-                self.warn("W313", f"“{clean(v)}”不是基本信息中的项目，已忽略；"
+                self.warn("W313", f"“{_shown(clean(v))}”不是基本信息中的项目，已忽略；"
                                   f"可填写的项目有：{'、'.join(f.label for f in INFO_FIELDS)}。", grid, r, c)
 
     def branch_info(self, grid: _Grid | None) -> BranchInfo | None:
@@ -714,7 +714,7 @@ class _Reader:
         for c, (r, text) in sorted(other.items()):
             if not clean(text):
                 continue
-            self.warn("W304", f"“{clean(text)}”列不是标准模板中的列，其内容已忽略；"
+            self.warn("W304", f"“{_shown(clean(text))}”列不是标准模板中的列，其内容已忽略；"
                               f"本表可用的列有：{'、'.join(c.label for c in section.columns)}。", grid, r, c)
         head_col = next(c for c, col in mapping.items() if col is headline)
         details_col = next((c for c, col in mapping.items() if col.key == "details"), None)
@@ -776,15 +776,15 @@ class _Reader:
         if None not in typed and len(set(typed)) == n:
             order = sorted(range(n), key=lambda i: typed[i])  # type: ignore[arg-type, return-value]
             if [typed[i] for i in order] == list(range(1, n + 1)):
-                moved = next((i for i in range(n) if typed[i] != i + 1), None)
-                if moved is not None:
-                    i = moved
+                i = next((i for i in range(n) if typed[i] != i + 1), None)  # the first row out of place
+                if i is not None:
                     self.warn("W315", "序号没有按从小到大的顺序排列；材料中按序号排列和编号（序号 1 为（一）、序号 2 为（二）……），"
                                       "“对应问题”仍按序号理解。如不是这个意思，请调整序号。",
                               grid, rows[i]["_row"], rows[i]["number"][1])
                 return [(rows[i], typed[i]) for i in order]  # type: ignore[misc]
             first_gap = next(i for pos, i in enumerate(order, 1) if typed[i] != pos)
-            self.warn("W315", f"序号（{'、'.join(str(typed[i]) for i in order)}）不是从 1 开始连续的编号；"
+            shown = "、".join(str(typed[i]) for i in order[:10]) + ("……" if n > 10 else "")
+            self.warn("W315", f"序号（{shown}）不是从 1 开始连续的编号；"
                               f"材料中按序号从小到大依次编为（一）至（{chinese_number(n)}），"
                               "“对应问题”中的数字按这个顺序（第几项）理解。请把序号改为 1、2、3……并核对“对应问题”。",
                       grid, rows[first_gap]["_row"], rows[first_gap]["number"][1])
@@ -802,7 +802,7 @@ class _Reader:
                 seen.setdefault(t, v["_row"] + 1)
         if differs is not None and not any(m.code == "W309" and m.sheet == grid.name for m in self.messages):
             v, t, pos = differs
-            self.warn("W315", f"有的行没有填写序号，第 {v['_row'] + 1} 行的序号 {t} 与它在表中的位置（第 {pos} 项）不一致；"
+            self.warn("W315", f"有的行没有填写序号或序号不是数字，第 {v['_row'] + 1} 行的序号 {t} 与它在表中的位置（第 {pos} 项）不一致；"
                               "材料按行的顺序编号，“对应问题”中的数字按行的顺序（第几项）理解。请把序号补齐为 1、2、3……。",
                       grid, v["_row"], v["number"][1])
         return [(v, i) for i, v in enumerate(rows, 1)]
