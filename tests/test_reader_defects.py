@@ -526,3 +526,16 @@ def test_a_title_over_the_header_never_names_an_unknown_column():
     result = read(workbook_bytes(sheets, merges={"整改措施": ["A1:G1"]}))
     assert result.branch is None
     assert ("E203", "整改措施", None) in flatten(result.messages)
+
+
+def test_document_and_ledger_numbers_agree_when_numbers_are_out_of_order():
+    import docx
+
+    sheets = standard_sheets(measures=[("措施", "内容。", "3", "张三", date(2024, 3, 31), "整改中")])
+    for row, n in zip(sheets["存在的问题"][1:], (3, 1, 2)):
+        row[0] = n
+    outcome = process(workbook_bytes(sheets), "支部.xlsx", CONFIG)
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(outcome.document)).paragraphs]
+    third = next(p for p in paragraphs if p.startswith("（三）"))
+    (problem,) = [p for p in outcome.branch.problems if p.number == outcome.branch.measures[0].problems[0]]
+    assert third.startswith(f"（三）{problem.headline}") and problem.headline == "理论学习不深入"
