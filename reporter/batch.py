@@ -454,25 +454,23 @@ class _Build:
             return exc.exit_code
         except ReporterError as exc:  # refused part-way (empty input …) or a write failed
             self._abort(str(exc), exc.exit_code)
-            exc.logged = True
-            self.log.error(str(exc))
-            raise
+            raise self._logged(exc)
         except OSError as exc:  # disk full, permissions …: every file written so far is complete
             where = f"（{_shown(os.fsdecode(exc.filename))}）" if exc.filename else ""
             text = f"写入输出文件夹时出错{where}：{os_reason(exc)}。已写出的文件都是完整的，解决后重新运行即可。"
             self._abort(text, 2)
-            err = ReporterError(text)
-            err.logged = True
-            self.log.error(text)
-            raise err from None
+            raise self._logged(ReporterError(text)) from None
         except Exception as exc:  # a bug of ours: the report says the run did not complete
             self.log.traceback("运行", traceback.format_exc())
             text = f"程序内部出错（{type(exc).__name__}），本次运行未完成；已写出的文件都是完整的。请把日志发给维护人员。"
             self._abort(text, 2)
-            err = ReporterError(text)
-            err.logged = True
-            self.log.error(text)
-            raise err from None
+            raise self._logged(ReporterError(text)) from None
+
+    def _logged(self, exc: ReporterError) -> ReporterError:
+        """Into the log file now (the CLI says it on the terminal, not in the log again)."""
+        _log_file_only(self.log, "ERROR", str(exc))
+        exc.logged = True
+        return exc
 
     def _abort(self, reason: str, exit_status: int) -> None:
         """Stop workers, remove temporary files, write a report saying the run did not complete."""
