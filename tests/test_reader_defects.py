@@ -12,7 +12,6 @@ import re
 from dataclasses import replace
 from datetime import date
 
-import pytest
 from helpers import (
     INFO,
     flatten,
