@@ -408,3 +408,17 @@ def test_sigterm_while_libreoffice_hangs(tmp_path):
     assert not alive(lo)
     assert (out / "docs" / "甲党支部.docx").exists()  # documents made before the signal stay, complete
     docx.Document(out / "docs" / "甲党支部.docx")
+
+
+def test_letterhead_notes_are_run_warnings(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    good(inp / "a.xlsx", "甲党支部")
+    write_docx(tmp_path / "红头.docx", "某某单位党委")  # Word's default margins (25.4 mm) are not the official ones
+    toml = tmp_path / "reporter.toml"
+    toml.write_text('reference_doc = "红头.docx"\n', encoding="utf-8")
+    log = tmp_path / "run.log"
+    assert build(inp, out, "--config", str(toml), "--log-file", str(log)).exit_code == 0
+    rep = report(out)
+    assert rep["warnings"] and any("页边距" in w for w in rep["warnings"])
+    assert {w["status"] for w in rep["workbooks"]} == {"ok"}  # the letterhead is no branch's finding
+    assert any(" WARNING " in line and "页边距" in line for line in log.read_text(encoding="utf-8").splitlines())
