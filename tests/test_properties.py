@@ -5,13 +5,15 @@ The reader's own property and fuzz tests (tests/test_reader.py) go through
 and render), reopen every document with python-docx, and summarise with
 :func:`reporter.summary.build_summary`.
 
-How cell text is expected to come out, stated once: a cell's text is
+How cell text is expected to come out, stated once: a cell's text loses its
+bidirectional control characters (:func:`~reporter.text.remove_bidi`), then is
 :func:`~reporter.text.clean` (characters XML cannot hold removed, surrounding
 whitespace stripped, line breaks joined), then cut to ``limits.max_cell_chars``
-(and right-stripped) when longer; headlines also lose one typed numbering
-prefix (:func:`~reporter.text.strip_numbering`).  In a document a headline
-gets its closing 。 (:func:`~reporter.text.headline_sentence`) and tabs
-become single spaces.
+(and right-stripped) when longer; headlines also lose the numbering typed
+before them (:func:`~reporter.text.strip_numbering`); 完成时限 is
+:func:`~reporter.text.parse_deadline` (due date, and the text as written when
+it is not a plain date).  In a document a headline gets its closing 。
+(:func:`~reporter.text.headline_sentence`) and tabs become single spaces.
 """
 
 from __future__ import annotations
@@ -75,7 +77,11 @@ _long = st.tuples(st.text(min_size=1, max_size=12), st.integers(LIMIT - 50, 10_0
     lambda t: (t[0] * (t[1] // len(t[0]) + 1))[: t[1]])
 _numbered = st.tuples(st.sampled_from(["（一）", "1. ", "2、", "①", "(3)", "第一，", "一、"]), _plain).map("".join)
 _special = st.sampled_from(["", " ", "\u3000", "\n", "_x0001_", "_x0041_", "1,3", "一、三", "2023年12月20日",
-                            "20231220", "2023-02-30", "理论学习", "已完成", "a\r\nb", "中\n文"])
+                            "20231220", "2023-02-30", "理论学习", "已完成", "a\r\nb", "中\n文",
+                            # issue 12 items 5, 6, 15 and issue 19 item 15
+                            "一、二季度学习偏少", "2、3月份", "（一）问题一：学习不深", "⑶学习", "一是学习\n二是研讨",
+                            "2024年6月", "2024年底", "长期坚持", "２０２４－０６－３０", "二〇二四年一月五日",
+                            "\u202eevil\u202c", "a \u200e\nb", "十一"])
 EXCEL_CELL_CHARS = 32_767  # what one cell can hold (as stored); calamine cuts longer text there
 CELL = st.one_of(_plain, _with_controls, _formula_like, _long, _numbered, _special).filter(
     lambda s: len(ooxml(s)) <= EXCEL_CELL_CHARS)
@@ -87,14 +93,21 @@ DATE_INFO = ("会议日期", "落款日期")
 
 def text_of(value: str) -> str:
     """The rule of the module docstring, for one text cell."""
-    text = clean(value)
+    text = clean(remove_bidi(value)[0])
     return text[:LIMIT].rstrip() if len(text) > LIMIT else text
 
 
 def date_of(value) -> date | None:
     if isinstance(value, date):
         return value
+    value = remove_bidi(value)[0]
     return parse_date(value.strip()) if clean(value) else None
+
+
+def deadline_of(value) -> tuple[date | None, str | None]:
+    """(Measure.deadline, Measure.deadline_text) for a 完成时限 cell."""
+    found = parse_deadline(value)
+    return found.due, (text_of(value) or None) if found.text is not None else None
 
 
 def stored(value):
@@ -174,7 +187,7 @@ def test_any_cell_content_is_read_rendered_and_summarised(info, problem, cause, 
         assert m.problems == parse_refs(refs)[0]
         assert m.owner == (text_of(owner) or None)
         assert m.status == (text_of(status) or None)
-        assert m.deadline == date_of(deadline)
+        assert (m.deadline, m.deadline_text) == deadline_of(deadline)
     else:
         assert b.measures == ()
 
