@@ -512,7 +512,7 @@ class _Build:
         for note in self.warnings:
             self.log.warning(note)
         if not self.records:
-            self._refuse_empty_input(len(entries))
+            self._refuse_empty_input(len(self.owned_docs))
         del entries  # the entries of removed workbooks (and all of them with --force) are freed here
 
         t = time.monotonic()
@@ -942,6 +942,7 @@ class _Build:
         A file a person changed since (its stat differs and it is no longer
         recognisably ours) is left in place; one that cannot be removed now
         is remembered and tried again next run."""
+        self.leftovers -= keep
         for rel in sorted(set(owned) - keep):
             path = self.out / rel
             key = _stat_key(path)

@@ -234,7 +234,11 @@ def test_a_crashing_libreoffice_is_a_run_error_not_a_finding(tmp_path, monkeypat
     assert rep["run_errors"] and {e["kind"] for e in rep["run_errors"]} == {"pdf"}
     assert all("LibreOffice" in e["message"] or "PDF" in e["message"] for e in rep["run_errors"])
     assert "internal_errors" not in rep
-    assert "81" in log.read_text(encoding="utf-8")
+    text = log.read_text(encoding="utf-8")
+    assert "81" in text
+    # LibreOffice failed as a whole: not called again for the summary report, and the log says so
+    assert "pdf" not in rep["summary"] and not (out / "summary" / "汇总报告.pdf").exists()
+    assert "汇总报告的 PDF 本次未生成" in text
 
 
 # --- issue 19.2: an empty share removes nothing -------------------------------------
