@@ -1069,8 +1069,14 @@ class _Build:
                 self.log.error(text)
                 self._run_error("summary", text)
                 return None
-            atomic_write(self.out / SUMMARY_XLSX, xlsx)
-            atomic_write(self.out / SUMMARY_DOCX, docx)
+            try:
+                for rel, data in ((SUMMARY_XLSX, xlsx), (SUMMARY_DOCX, docx)):
+                    atomic_write(self.out / rel, data)
+            except OSError as exc:  # every workbook is handled: the run's problem, not a branch's
+                text = f"汇总材料 {rel} 未能写出：{os_reason(exc)}。各支部材料不受影响，解决后重新运行即可。"
+                self.log.error(text)
+                self._run_error("summary", text)
+                return None
             del xlsx, docx
         summary = {"xlsx": SUMMARY_XLSX, "docx": SUMMARY_DOCX}
         stats = self._json_stats(files)

@@ -426,3 +426,20 @@ def test_letterhead_notes_are_run_warnings(tmp_path):
     assert rep["warnings"] and any("页边距" in w for w in rep["warnings"])
     assert {w["status"] for w in rep["workbooks"]} == {"ok"}  # the letterhead is no branch's finding
     assert any(" WARNING " in line and "页边距" in line for line in log.read_text(encoding="utf-8").splitlines())
+
+
+def test_a_summary_that_cannot_be_written_is_a_run_error(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    good(inp / "a.xlsx", "甲党支部")
+    out.mkdir()
+    (out / "summary").write_bytes(b"")  # summary/ cannot be made: no branch's fault
+    result = build(inp, out)
+    assert result.exit_code == 3, result.output
+    rep = report(out)
+    assert rep["completed"] is True and rep["exit_status"] == 3 and rep["summary"] is None
+    assert [e["kind"] for e in rep["run_errors"]] == ["summary"]
+    assert "Errno" not in rep["run_errors"][0]["message"] and "汇总" in rep["run_errors"][0]["message"]
+    assert by_source(rep)["a.xlsx"]["status"] == "ok" and (out / "docs" / "甲党支部.docx").exists()
+    (inp / "b.xlsx").write_bytes(b"broken")  # a failed workbook as well: exit 1 wins
+    assert build(inp, out).exit_code == 1
+    assert report(out)["run_errors"] and report(out)["exit_status"] == 1
