@@ -330,15 +330,6 @@ def _signals_stop_the_run() -> Iterator[None]:
             signal.signal(signum, old)
 
 
-def _log_file_only(log: RunLog, level: str, text: str) -> None:
-    """A line for the log file alone (the CLI says it on the terminal itself)."""
-    only = getattr(log, "file_only", None)  # RunLog's public form, once it has one
-    if only is not None:
-        only(level, text)
-    else:
-        log._line(level, text, screen=False)
-
-
 def config_json(config: Config) -> dict:
     """run-report.json "config": the file used (absolute), or the built-in defaults."""
     if config.source:
@@ -374,7 +365,7 @@ def run_build(options: BuildOptions) -> int:
     if options.config.reference_doc:  # a broken letterhead stops the run before any work (exit 2)
         from .document import base_for
 
-        notes = tuple(getattr(base_for(options.config), "notes", ()))
+        notes = base_for(options.config).notes
     if options.pdf:
         from .pdf import find_soffice, missing_message
 
@@ -392,7 +383,7 @@ def run_build(options: BuildOptions) -> int:
         try:
             lock.acquire()
         except ReporterError as exc:  # refused: say so in the log file too, with its time
-            _log_file_only(log, "ERROR", str(exc))
+            log.file_only("ERROR", str(exc))
             exc.logged = True
             raise
         try:
@@ -468,7 +459,7 @@ class _Build:
 
     def _logged(self, exc: ReporterError) -> ReporterError:
         """Into the log file now (the CLI says it on the terminal, not in the log again)."""
-        _log_file_only(self.log, "ERROR", str(exc))
+        self.log.file_only("ERROR", str(exc))
         exc.logged = True
         return exc
 
@@ -994,17 +985,10 @@ class _Build:
             return {d: "本次运行已放弃转换 PDF。" for d in documents}
         from .pdf import convert_to_pdf
 
-        try:
-            outcome = convert_to_pdf(documents, out_dir, timeout=self.config.pdf.timeout)
-        except ReporterError as exc:
-            outcome = {d: str(exc) for d in documents}
-            self._give_up_pdfs(str(exc))
-        if isinstance(outcome, dict):  # reporter.pdf's older answer: document → reason or None
-            failed, run_error, details = {d: r for d, r in outcome.items() if r is not None}, None, ()
-        else:
-            failed, run_error, details = dict(outcome.failed), outcome.run_error, outcome.details
-        for line in details:
-            self.log.warning(f"LibreOffice：{line}")
+        outcome = convert_to_pdf(documents, out_dir, timeout=self.config.pdf.timeout)
+        failed, run_error = dict(outcome.failed), outcome.run_error
+        for line in outcome.details:  # LibreOffice's own words, for the administrator
+            self.log.warning(line)
         if run_error:
             self._give_up_pdfs(run_error, len(failed))
         else:

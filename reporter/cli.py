@@ -166,7 +166,7 @@ def render(
     config: ConfigOpt = None,
     reference_doc: Annotated[Optional[str], typer.Option(
         "--reference-doc", metavar="文件", show_default=False,
-        help="用此 .docx 的页眉和版头（如本单位的红头模板）。")] = None,
+        help="用此 .docx（本单位红头模板）的页眉、首页页眉和标志；公文格式（样式、页码、页边距）保持不变。")] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 转换为 PDF。")] = False,
 ) -> None:
     """把一个工作簿生成为一份对照检查材料（.docx）。"""

@@ -31,10 +31,16 @@ def shown(rel: str) -> str:
 
 
 def name_findings(rel: str) -> tuple[Message, ...]:
-    """W405 for a file name that cannot be shown as it is."""
+    """W405 for a file name that cannot be shown as it is.
+
+    The test is on the name's bytes, so a UTF-8 name read under a GBK or
+    GB18030 locale (where Python decodes it differently) is not flagged."""
     text = shown(rel)
-    if text == rel:
-        return ()
+    try:
+        if os.fsencode(rel).decode("utf-8") == text:
+            return ()
+    except UnicodeDecodeError:
+        pass
     return (warning("W405", f"文件名含有无法正常显示的字符或不是 UTF-8 编码（显示为“{text}”），"
                             "请把文件改用正常的中文或英文名称后重新提交。"),)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import sys
 import shutil
 import socket
 import tempfile
@@ -19,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from .errors import LockedError, UsageError
+from .errors import LockedError, UsageError, os_reason
 
 TEMP_PREFIX = ".reporter-tmp-"
 
@@ -172,7 +173,7 @@ class OutputLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise UsageError(f"无法在输出文件夹 {self.path.parent} 中创建锁文件：{exc.strerror}") from None
+            raise UsageError(f"无法在输出文件夹 {self.path.parent} 中创建锁文件：{os_reason(exc)}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -183,7 +184,7 @@ class OutputLock:
                     f"输出文件夹 {self.path.parent} 正被另一次运行使用（{holder}），"
                     "为避免互相覆盖，本次不运行。请等它结束后再试。"
                 ) from None
-            raise UsageError(f"无法锁定输出文件夹 {self.path.parent}：{exc.strerror}") from None
+            raise UsageError(f"无法锁定输出文件夹 {self.path.parent}：{os_reason(exc)}") from None
         started = datetime.now().astimezone().isoformat(timespec="seconds")
         info = f"pid={os.getpid()}\nhost={socket.gethostname()}\nstarted={started}\n"
         os.ftruncate(fd, 0)
@@ -234,7 +235,17 @@ MAX_NAME_BYTES = 200
 
 
 def _unsafe_char(ch: str) -> bool:
-    return ch in _UNSAFE or unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u2028\u2029"
+    return ch in _UNSAFE or unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u2028\u2029" or not _encodable(ch)
+
+
+def _encodable(ch: str) -> bool:
+    """Whether the file system's encoding can hold ``ch`` (an emoji cannot be a
+    file name under a GBK locale)."""
+    try:
+        ch.encode(sys.getfilesystemencoding())
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def safe_name(name: str, max_chars: int = MAX_NAME_CHARS, max_bytes: int = MAX_NAME_BYTES) -> str:

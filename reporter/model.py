@@ -52,9 +52,11 @@ def warning(code: str, message: str, sheet: str | None = None, cell: str | None 
 class Item:
     """One numbered item of a section: a headline sentence and its paragraph.
 
-    ``number`` is the 序号 the user typed (or the row order when it is empty
-    or not a number); documents renumber items in row order regardless.
-    ``row`` is the 1-based sheet row the item came from.
+    ``number`` is the item's number in the document, （n）: the typed 序号
+    when they are 1…n (items are then ordered by 序号), otherwise the
+    item's position (the reader warns, W309 / W315).  对应问题 and the
+    ledger use the same numbers.  ``row`` is the 1-based sheet row the item
+    came from.
     """
 
     headline: str
@@ -75,7 +77,7 @@ class Cause(Item):
 
 @dataclass(frozen=True, slots=True)
 class Measure(Item):
-    problems: tuple[int, ...] = ()  # 对应问题: the problems' 序号
+    problems: tuple[int, ...] = ()  # 对应问题: the problems' numbers, as in the document
     owner: str | None = None  # 责任人
     deadline: date | None = None  # 完成时限 as a due date (end of the month / year for 2024年6月 / 2024年底)
     status: str | None = None  # 完成情况

@@ -51,7 +51,7 @@ def run_render(workbook: Path, output: Path | None, config: Config,
         if find_soffice() is None:
             raise UsageError(missing_message())
     base = base_for(config)  # a broken reference document stops here (exit status 2)
-    for note in getattr(base, "notes", ()):  # what the letterhead would have changed
+    for note in base.notes:  # what the letterhead would have changed
         typer.echo(f"警告：{note}", err=True)
 
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import UsageError, os_reason
 from .schema import HEADER_SEARCH_ROWS, INFO_FIELDS
-from .text import clean
+from .text import plain_text
 
 SHEET_NAMES = ("名单", "支部名单")  # preferred sheets of an .xlsx roster
 _FIELDS = {f.key: f for f in INFO_FIELDS}
@@ -33,7 +33,7 @@ class RosterEntry:
 
 def _label(value: object) -> str:
     """A header cell as a label: cleaned, trailing colon / asterisk dropped."""
-    return clean(value).rstrip("：:*＊ \u3000")
+    return plain_text(value).rstrip("：:*＊ \u3000")
 
 
 def _column(header: Sequence[object], names: tuple[str, ...]) -> int | None:
@@ -59,11 +59,11 @@ def _entries(rows: Iterable[Sequence[object]], source: Path) -> list[RosterEntry
     entries: list[RosterEntry] = []
     seen: set[str] = set()
     for row in rows:
-        name = clean(row[name_col]) if name_col < len(row) else ""
+        name = plain_text(row[name_col]) if name_col < len(row) else ""
         if not name or name in seen:
             continue
         seen.add(name)
-        parent = clean(row[parent_col]) if parent_col is not None and parent_col < len(row) else ""
+        parent = plain_text(row[parent_col]) if parent_col is not None and parent_col < len(row) else ""
         entries.append(RosterEntry(name, parent or None))
     if not entries:
         raise UsageError(f"名单文件 {source} 中没有任何支部名称。")

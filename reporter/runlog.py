@@ -136,6 +136,10 @@ class RunLog:
                 else:
                     self._screen(self._write, line + "\n")
 
+    def file_only(self, level: str, text: str) -> None:
+        """A line for the log file alone (what the CLI says on the terminal itself)."""
+        self._line(level, text, screen=False)
+
     def _write(self, text: str) -> None:
         self.stream.write(text)
         self.stream.flush()

@@ -243,6 +243,12 @@ _CN_DATE_TEXT = re.compile(
     rf"^({_CN_YEAR}|[0-9]{{4}})\s*年\s*({_CN_SMALL_NUM}|[0-9]{{1,2}})\s*月\s*({_CN_SMALL_NUM}|[0-9]{{1,2}})\s*[日号]$")
 
 
+
+def plain_text(value: object) -> str:
+    """A cell value as clean text with bidi controls removed (no finding made):
+    for labels, names and other text that is compared rather than quoted."""
+    return "" if value is None else clean(remove_bidi(as_text(value))[0])
+
 def _year(text: str) -> int:
     """2024 or 二〇二四 (matched by [0-9]{4} or _CN_YEAR)."""
     return int(text) if text.isascii() else int("".join(str(_CN_VALUE[ch]) for ch in text))
@@ -368,7 +374,7 @@ def parse_deadline(value: object) -> Deadline:
         return Deadline(due, None, False, True) if due else Deadline(None, as_text(value), False, False)
     if isinstance(value, date):
         return Deadline(parse_date(value), None, False, True)
-    text = clean(remove_bidi(as_text(value))[0])
+    text = plain_text(value)
     if not text:
         return Deadline(None, None, False, True)
     due = parse_date(text)

@@ -99,6 +99,7 @@ from .text import (
     parse_chinese_int,
     parse_date,
     parse_deadline,
+    plain_text,
     remove_bidi,
     strip_numbering,
     xml_safe,
@@ -131,7 +132,7 @@ def norm_name(value: object) -> str:
 
 @lru_cache(maxsize=4096)
 def _norm_name(value: str) -> str:
-    text = _SPACES.sub("", clean(remove_bidi(value)[0]))
+    text = _SPACES.sub("", plain_text(value))
     for _ in range(2):
         text = text.strip("*＊:：")
         text = _NOTE.sub("", text)
@@ -939,7 +940,7 @@ def _number(value: object) -> int | None:
         return None
     if isinstance(value, (int, float)):
         return int(value) if float(value).is_integer() and value > 0 else None
-    m = re.fullmatch(r"[（(]?\s*(\d{1,6})\s*[）)]?\s*[.、．]?", clean(remove_bidi(value)[0]) if isinstance(value, str) else "")
+    m = re.fullmatch(r"[（(]?\s*(\d{1,6})\s*[）)]?\s*[.、．]?", plain_text(value) if isinstance(value, str) else "")
     return int(m.group(1)) if m and int(m.group(1)) > 0 else None
 
 
@@ -957,7 +958,7 @@ def parse_refs(value: object, everything: tuple[int, ...] = ()) -> tuple[tuple[i
         return (), []
     if isinstance(value, (int, float)):
         return ((int(value),), []) if float(value).is_integer() and value > 0 else ((), [clean(value)])
-    text = clean(remove_bidi(value)[0]) if isinstance(value, str) else clean(value)
+    text = plain_text(value)
     if text in _ALL_REFS:
         return tuple(everything), []
     numbers: list[int] = []

@@ -544,7 +544,7 @@ def test_control_characters_in_file_names_reach_neither_report_nor_log(tmp_path)
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d (INFO|WARNING|ERROR) ", line) for line in lines), lines
+    assert all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d (INFO|WARNING|ERROR) ", line) for line in lines), lines
     assert not CONTROL.search(proc.stdout)
     assert any("甲" in line and "伪造的一行" in line for line in lines), lines  # the name on one line
     report = json.loads((out / "run-report.json").read_text(encoding="utf-8"))

@@ -190,8 +190,26 @@ def test_non_utf8_locale_with_a_utf8_path_argument(tmp_path, tmp_path_factory, c
     assert result.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert result.stdout.decode(charmap).count("\n") >= 3  # start, the workbook, the end
-    assert report(out)["totals"]["failed"] == 0
+    entry = report(out)["workbooks"][0]
+    assert entry["status"] == "ok" and entry["messages"] == []  # a UTF-8 file name is not "not UTF-8" (W405)
+    assert entry["source"] == "甲.xlsx"
     assert len(list((out / "docs").glob("*.docx"))) == 1  # named in the locale's encoding
+
+
+def test_gbk_locale_with_an_emoji_in_the_branch_name(tmp_path, gbk):
+    """The emoji cannot be part of a file name in GBK: it becomes "_" there,
+    while the document and the report keep the name as written."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_workbook(folder / "a.xlsx", standard_sheets(info={"支部名称": "第一😀党支部"}))
+    out = tmp_path / "out"
+    result = reporter("build", folder, "-o", out, env=gbk)
+    stderr = result.stderr.decode("gbk", "replace")
+    assert result.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    entry = report(out)["workbooks"][0]
+    assert entry["branch"] == "第一😀党支部" and entry["document"] == "docs/第一_党支部.docx"
+    assert [n.decode("gbk") for n in os.listdir(os.fsencode(out / "docs"))] == ["第一_党支部.docx"]  # GBK bytes on disk
 
 
 # ------------------------------------------------------------------ --allow-empty (issue 19 item 2, the option)

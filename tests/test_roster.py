@@ -102,3 +102,10 @@ def test_header_beyond_the_search_rows_is_not_found(tmp_path):
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_bidi_controls_in_roster_names_are_removed(tmp_path):
+    """A name that would print reversed ("evil" as "live") never reaches the summary."""
+    path = tmp_path / "名单.csv"
+    path.write_text("支部名称\n\u202e第一党支部\u202c\n第二\u2066党支部\n", encoding="utf-8")
+    assert read_roster(path) == ["第一党支部", "第二党支部"]
