@@ -475,6 +475,15 @@ def _theme_fonts(theme: bytes | None) -> dict[str, str]:
     return fonts
 
 
+def _child(parent: etree._Element, tag: str) -> etree._Element:
+    """``parent``'s first ``w:tag`` child, made as its first child when missing."""
+    element = parent.find(_w(tag))
+    if element is None:
+        element = etree.Element(_w(tag))
+        parent.insert(0, element)
+    return element
+
+
 def _fix_theme_fonts(styles: etree._Element, theme: dict[str, str], fonts: Fonts) -> None:
     """Replace theme font attributes by explicit names (theme ones override names),
     and make sure the document defaults name an East Asian font."""
@@ -485,21 +494,7 @@ def _fix_theme_fonts(styles: etree._Element, theme: dict[str, str], fonts: Fonts
             value = rfonts.attrib.pop(_w(theme_attr), None)
             if value is not None and rfonts.get(_w(slot)) is None:
                 rfonts.set(_w(slot), theme.get(value) or fallback[slot])
-    defaults = styles.find(_w("docDefaults"))
-    if defaults is None:
-        defaults = etree.Element(_w("docDefaults"))
-        styles.insert(0, defaults)
-    rpr_default = defaults.find(_w("rPrDefault"))
-    if rpr_default is None:
-        rpr_default = etree.SubElement(defaults, _w("rPrDefault"))
-        defaults.insert(0, rpr_default)
-    rpr = rpr_default.find(_w("rPr"))
-    if rpr is None:
-        rpr = etree.SubElement(rpr_default, _w("rPr"))
-    rfonts = rpr.find(_w("rFonts"))
-    if rfonts is None:
-        rfonts = etree.Element(_w("rFonts"))
-        rpr.insert(0, rfonts)
+    rfonts = _child(_child(_child(_child(styles, "docDefaults"), "rPrDefault"), "rPr"), "rFonts")
     for slot, value in fallback.items():
         if rfonts.get(_w(slot)) is None:
             rfonts.set(_w(slot), value)
@@ -790,15 +785,9 @@ def _restyled(data: bytes, remap: dict[str, str]) -> bytes:
     paragraph in their Normal (named or by default) gets "参考文档正文"."""
     root = etree.fromstring(data, _PARSER)
     for p in root.iter(_w("p")):
-        ppr = p.find(_w("pPr"))
-        if ppr is None:
-            ppr = etree.Element(_w("pPr"))
-            p.insert(0, ppr)
-        style = ppr.find(_w("pStyle"))
-        if style is None:
-            style = etree.Element(_w("pStyle"))
-            style.set(_w("val"), REFERENCE_NORMAL_ID)
-            ppr.insert(0, style)
+        ppr = _child(p, "pPr")
+        if ppr.find(_w("pStyle")) is None:
+            _child(ppr, "pStyle").set(_w("val"), REFERENCE_NORMAL_ID)
     for tag in ("pStyle", "rStyle", "tblStyle"):
         for el in root.iter(_w(tag)):
             el.set(_w("val"), remap.get(el.get(_w("val"), ""), el.get(_w("val"), "")))
