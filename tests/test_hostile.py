@@ -26,16 +26,12 @@ import docx
 import openpyxl
 import pytest
 from helpers import rewrite_zip, standard_bytes, standard_sheets, write_docx
+from hostile_inputs import CONTROL, ESCAPED_CONTROL, LIVE_WORD, xlsxwriter_bytes
 
 from reporter.fsutil import safe_name
 
 AS_OF = "2024-06-30"
 CJK = re.compile("[\u4e00-\u9fff]")
-# What XML 1.0 cannot hold, raw or as the OOXML escape _xHHHH_ of a C0 control.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-ESCAPED_CONTROL = re.compile(r"_x00[01][0-9A-Fa-f]_")
-# Word constructs that would make workbook text live: fields and links.
-LIVE_WORD = re.compile(rb"<w:(?:fldSimple|instrText|fldChar|hyperlink)\b")
 FORMULAS = (
     '=HYPERLINK("http://example.com/x","点此查看")',
     "+1+1",
@@ -79,28 +75,6 @@ json.dump({"returncode": p.returncode, "seconds": seconds,
 
 
 # ------------------------------------------------------------------ builders
-
-
-def xlsxwriter_bytes(sheets: dict[str, list[list]]) -> bytes:
-    """The sheets written by XlsxWriter: shared strings, control characters escaped as _xHHHH_."""
-    import xlsxwriter
-
-    out = io.BytesIO()
-    wb = xlsxwriter.Workbook(out, {"strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
-    date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
-    for name, rows in sheets.items():
-        ws = wb.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, str):
-                    ws.write_string(r, c, value)
-                elif isinstance(value, date):
-                    ws.write_datetime(r, c, value, date_format)
-                elif value is not None:
-                    ws.write_number(r, c, value)
-    wb.close()
-    return out.getvalue()
 
 
 def _sheet_member(data: bytes, sheet: str) -> str:

@@ -30,7 +30,7 @@ from helpers import rewrite_zip, standard_bytes, standard_sheets, workbook_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
-from test_hostile import CONTROL, LIVE_WORD, xlsxwriter_bytes
+from hostile_inputs import CONTROL, LIVE_WORD, xlsxwriter_bytes
 
 from reporter.config import Config
 from reporter.model import FileResult
