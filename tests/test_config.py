@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reporter.config import Limits, PdfSettings, load_config
+from reporter.config import Limits, PdfSettings, load_config, toml_problem
 from reporter.errors import ConfigError
 
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{4,}")  # "Unclosed", "Invalid", "document" …
@@ -115,3 +115,61 @@ def test_missing_and_non_utf8_config(tmp_path):
     path.write_bytes('default_theme = "专题组织生活会"\n'.encode("gbk"))
     with pytest.raises(ConfigError, match="不是 UTF-8 编码，请另存为 UTF-8。$"):
         load_config(path)
+
+
+# ------------------------------------------------------------------ every other refusal of parse_config (issue 13)
+
+PLACES = "{上级党组织}、{会议主题}、{会议日期}、{支部书记}、{支部名称}"
+BAD_VALUES = [
+    ('title_template = "{支部名称"', "配置项 title_template 的格式有误（expected '}' before end of string），花括号请成对使用。"),
+    ('preamble_template = "{未知}"', f"配置项 preamble_template 中的占位符 {{未知}} 无法识别，可用的有：{PLACES}。"),
+    ('title_template = "{支部名称!r}"', f"配置项 title_template 中的占位符 {{支部名称}} 无法识别，可用的有：{PLACES}。"),
+    ("categories = []", '配置项 categories 应为非空的文字列表，例如 categories = ["理论学习", "政治素质"]。'),
+    ('categories = ["理论学习", 1]', '配置项 categories 应为非空的文字列表，例如 categories = ["理论学习", "政治素质"]。'),
+    ('statuses = ["已完成", " 已完成 "]', "配置项 statuses 中有重复的值，请删除重复项。"),
+    ('fonts = "仿宋"', "配置节 [fonts] 的格式有误。"),
+    ('[fonts]\nbody_family = "仿宋"',
+     "配置节 [fonts] 中的 body_family 无法识别，可用的有：title、heading、lead_in、body、latin、page_number。"),
+    ('[fonts]\nbody = "  "', '配置项 fonts.body 应为非空文字，现为 "  "。'),
+    ("[fonts]\nbody = 3", "配置项 fonts.body 应为非空文字，现为 3。"),
+    ("[limits]\nmax_rows = [1]", "配置项 limits.max_rows 应为正整数（例如 5000），现为 [1]。"),
+    ("[limits]\nmax_rows = {a = 1}", "配置项 limits.max_rows 应为正整数（例如 5000），现为 一个配置节。"),
+    (f'[limits]\nmax_rows = "{"长" * 50}"', f'配置项 limits.max_rows 应为正整数（例如 5000），现为 "{"长" * 36}……。'),
+    ("done_status = 1", "配置项 done_status 应为非空文字。"),
+    ('default_theme = " "', "配置项 default_theme 应为非空文字。"),
+    ('roster = ""', "配置项 roster 应为文件路径。"),
+    ("reference_doc = 3", "配置项 reference_doc 应为文件路径。"),
+    ('reference_styles = "yes"', "配置项 reference_styles 应为 true 或 false。"),
+    ('theme = "专题"', "配置项 theme 无法识别，请检查拼写（参见 reporter.example.toml）。"),
+    ('done_status = "已整改"', "配置项 done_status（已整改）必须是 statuses 中的一项。"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_VALUES, ids=[t.split("=")[0].strip() for t, _ in BAD_VALUES])
+def test_every_bad_value_is_refused_with_its_own_message(tmp_path, text, message):
+    assert config_error(tmp_path, text + "\n") == message
+
+
+def test_a_reference_doc_that_is_not_there_is_named_with_its_full_path(tmp_path):
+    message = config_error(tmp_path, 'reference_doc = "无此文件.docx"\n')
+    assert message == f"配置项 reference_doc 指向的文件不存在：{tmp_path / '无此文件.docx'}"
+
+
+def test_an_unreadable_config_file_gives_the_reason_in_chinese(tmp_path, monkeypatch):
+    path = tmp_path / "reporter.toml"
+    path.write_text('default_theme = "x"\n', encoding="utf-8")
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"无法读取配置文件 {path}：") and not ENGLISH_WORDS.search(
+        str(info.value).split("：", 1)[1])
+
+
+def test_an_unknown_toml_problem_still_names_the_place():
+    """A message tomllib may add one day: the place, and a general reason."""
+    assert toml_problem("Something new (at line 3, column 2)", "a\nb\nc\n") == "第 3 行第 2 列：此处的写法不符合 TOML 格式。"
+    assert toml_problem("Something new (at end of document)", "a = 1\nb") == "第 2 行第 2 列（文件末尾）：此处的写法不符合 TOML 格式。"
