@@ -26,7 +26,7 @@ Usage (sheets are named up front and written one after another)::
         sheet.auto_filter()
     data = book.close()
 
-Streaming, in one pass: the package is a :class:`zipfile.ZipFile` in memory,
+Streaming, in one pass: the package is a :class:`reporter.ooxml.Package` in memory,
 ``[Content_Types].xml`` its first entry (as file-type sniffers expect: that
 is why the sheet names are declared when the workbook is created).  A sheet's
 XML goes straight into its zip entry: the head (everything before
@@ -42,11 +42,12 @@ from __future__ import annotations
 import io
 import math
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
+from .ooxml import (CT_APP, CT_CORE, CT_RELS, DECL, PKG_RELS_NS, Package, app_properties, content_types, core_properties,
+                    relationships)
 from .text import xml_safe
 
 __all__ = ["DATE_FORMAT", "MAX_TEXT", "Properties", "Sheet", "Style", "Workbook", "column_letter"]
@@ -57,9 +58,8 @@ COMPRESS_LEVEL = 3  # zlib: a third of level 6's time for 15 % more bytes (1: 30
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CT = "application/vnd.openxmlformats-officedocument"
-_XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_XML_DECL = DECL
 _EPOCH = date(1899, 12, 30)  # Excel's day 0 in the 1900 date system
 _FIRST_SERIAL_DATE = date(1900, 3, 1)  # earlier days are off by Excel's 1900 leap-year bug
 _MAX_ROWS, _MAX_COLS = 1_048_576, 16_384
@@ -445,12 +445,11 @@ class Workbook:
         self.properties = properties or Properties()
         self.sheets: list[Sheet] = []  # added so far
         self._styles = _Styles(font, font_size)
-        self._buffer = io.BytesIO()
-        self._zip: zipfile.ZipFile | None = zipfile.ZipFile(self._buffer, "w", zipfile.ZIP_DEFLATED,
-                                                            compresslevel=COMPRESS_LEVEL)
+        self._package = Package(COMPRESS_LEVEL)
+        self._zip: Package | None = self._package  # None once closed
         self._put("[Content_Types].xml", self._content_types())
         self._put("_rels/.rels", _rels([("officeDocument", "xl/workbook.xml", _REL_NS),
-                                        ("metadata/core-properties", "docProps/core.xml", _PKG_REL_NS),
+                                        ("metadata/core-properties", "docProps/core.xml", PKG_RELS_NS),
                                         ("extended-properties", "docProps/app.xml", _REL_NS)]))
         self._put("docProps/app.xml", self._app())
         self._put("docProps/core.xml", self._core())
@@ -480,7 +479,7 @@ class Workbook:
             raise ValueError(f"worksheets are added in the declared order: expected {expected!r}, not {name!r}")
         if self.sheets:
             self.sheets[-1]._finish()
-        out = self._zip.open(f"xl/worksheets/sheet{i + 1}.xml", "w")
+        out = self._zip.open(f"xl/worksheets/sheet{i + 1}.xml")
         sheet = Sheet(self._styles, i, name, out, widths, freeze_rows, print_title_rows, paper, landscape, fit_width)
         self.sheets.append(sheet)
         return sheet
@@ -494,30 +493,23 @@ class Workbook:
         self.sheets[-1]._finish()
         self._put("xl/workbook.xml", self._workbook())
         self._put("xl/styles.xml", self._styles.xml())
-        self._zip.close()
         self._zip = None
-        return self._buffer.getvalue()
+        return self._package.close()
 
-    def _put(self, name: str, xml: str) -> None:
-        # open(name) dates the entry 1980-01-01 (writestr would use now): same content, same bytes.
-        with self._zip.open(name, "w") as f:
-            f.write(xml.encode())
+    def _put(self, name: str, xml: str | bytes) -> None:
+        self._package.put(name, xml)
 
     # -- package parts
-    def _content_types(self) -> str:
-        overrides = [
-            ("/docProps/app.xml", f"{_CT}.extended-properties+xml"),
-            ("/docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml"),
-            ("/xl/styles.xml", f"{_CT}.spreadsheetml.styles+xml"),
-            ("/xl/workbook.xml", f"{_CT}.spreadsheetml.sheet.main+xml"),
-            *((f"/xl/worksheets/sheet{i}.xml", f"{_CT}.spreadsheetml.worksheet+xml")
-              for i in range(1, len(self.names) + 1)),
-        ]
-        return "".join([
-            _XML_DECL, '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">',
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>',
-            '<Default Extension="xml" ContentType="application/xml"/>',
-            *(f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides), "</Types>"])
+    def _content_types(self) -> bytes:
+        overrides = {
+            "/docProps/app.xml": CT_APP,
+            "/docProps/core.xml": CT_CORE,
+            "/xl/styles.xml": f"{_CT}.spreadsheetml.styles+xml",
+            "/xl/workbook.xml": f"{_CT}.spreadsheetml.sheet.main+xml",
+            **{f"/xl/worksheets/sheet{i}.xml": f"{_CT}.spreadsheetml.worksheet+xml"
+               for i in range(1, len(self.names) + 1)},
+        }
+        return content_types({"rels": CT_RELS, "xml": "application/xml"}, overrides)
 
     def _workbook(self) -> str:
         names: list[tuple[str, int, str, bool]] = []
@@ -543,42 +535,24 @@ class Workbook:
         parts.append("</workbook>")
         return "".join(parts)
 
-    def _core(self) -> str:
+    def _core(self) -> bytes:
         p = self.properties
-        when = p.created or datetime.now(timezone.utc)
-        when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
-        return "".join([
-            _XML_DECL,
-            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
-            ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
-            ' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
-            f"<dc:title>{_text(p.title)}</dc:title>" if p.title else "",
-            f"<dc:creator>{_text(p.author)}</dc:creator>" if p.author else "",
-            f"<dc:description>{_text(p.comments)}</dc:description>" if p.comments else "",
-            f"<cp:lastModifiedBy>{_text(p.author)}</cp:lastModifiedBy>" if p.author else "",
-            f'<dcterms:created xsi:type="dcterms:W3CDTF">{when:%Y-%m-%dT%H:%M:%SZ}</dcterms:created>',
-            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when:%Y-%m-%dT%H:%M:%SZ}</dcterms:modified>',
-            "</cp:coreProperties>"])
+        author = p.author or None
+        return core_properties(p.created or datetime.now(timezone.utc), title=p.title or None, author=author,
+                               description=p.comments or None, last_modified_by=author)
 
-    def _app(self) -> str:
+    def _app(self) -> bytes:
         n = len(self.names)
-        return "".join([
-            _XML_DECL,
-            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
-            ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">',
-            "<Application>Microsoft Excel</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>",
+        return app_properties("Microsoft Excel", "".join([
+            "<ScaleCrop>false</ScaleCrop>",
             '<HeadingPairs><vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>Worksheets</vt:lpstr>'
             f"</vt:variant><vt:variant><vt:i4>{n}</vt:i4></vt:variant></vt:vector></HeadingPairs>",
             f'<TitlesOfParts><vt:vector size="{n}" baseType="lpstr">',
             *(f"<vt:lpstr>{_attr(name)}</vt:lpstr>" for name in self.names),
             "</vt:vector></TitlesOfParts><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
-            "<HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion></Properties>"])
+            "<HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion>"]))
 
 
-def _rels(targets: list[tuple[str, str, str]]) -> str:
+def _rels(targets: list[tuple[str, str, str]]) -> bytes:
     """A relationships part; ``targets``: (type suffix, target, type namespace)."""
-    parts = [_XML_DECL, f'<Relationships xmlns="{_PKG_REL_NS}">']
-    parts += [f'<Relationship Id="rId{i}" Type="{ns}/{kind}" Target="{target}"/>'
-              for i, (kind, target, ns) in enumerate(targets, 1)]
-    parts.append("</Relationships>")
-    return "".join(parts)
+    return relationships((f"rId{i}", f"{ns}/{kind}", target) for i, (kind, target, ns) in enumerate(targets, 1))

@@ -19,17 +19,7 @@ from docx.shared import Mm
 from lxml import etree
 
 from reporter.config import Config, Fonts
-from reporter.document import (
-    LEAD_IN_STYLE,
-    add_heading,
-    add_paragraph,
-    add_picture,
-    add_table,
-    add_title,
-    base_for,
-    new_official_document,
-    render_document,
-)
+from reporter.docx import LEAD_IN_STYLE, Block, Picture, Table, base_for, render_blocks, render_document
 from reporter.model import Branch, BranchInfo, Cause, Measure, Problem
 from reporter.schema import SECTION_TITLES
 from reporter.text import strip_numbering
@@ -488,19 +478,18 @@ def test_unreadable_reference_document_is_a_clear_error(tmp_path):
 
 # ------------------------------------------------------------------ python-docx API for other documents
 
-def test_official_document_api_for_the_summary(tmp_path):
-    doc = new_official_document(CONFIG)
-    assert [p.text for p in doc.paragraphs] == []
-    add_title(doc, "汇总报告")
-    add_heading(doc, "一、基本情况")
-    add_heading(doc, "（一）提交情况", level=2)
-    add_paragraph(doc, "共 3 个支部提交。")
-    add_paragraph(doc, "详情。", lead_in="（一）总体情况。")
-    table = add_table(doc, [["支部", "问题数"], ["机关第一党支部", "6"]])
-    assert table.style.name == "Table Grid"
-    doc.add_table(rows=1, cols=2, style="Table Grid")  # python-docx's own call works too
+def test_block_model_for_the_summary(tmp_path):
+    empty = docx.Document(io.BytesIO(render_blocks([], CONFIG, title="", subject="", author="")))
+    assert [p.text for p in empty.paragraphs] == []
     png = _png()
-    add_picture(doc, io.BytesIO(png), width=Mm(120))
+    data = render_blocks([Block("title", "汇总报告"), Block("blank"), Block("heading", "一、基本情况"),
+                          Block("heading2", "（一）提交情况"), Block("body", "共 3 个支部提交。"),
+                          Block("item", "详情。", "（一）总体情况。"),
+                          Table([["支部", "问题数"], ["机关第一党支部", "6"]], weights=[1, 1]),
+                          Picture(png, 120)], CONFIG, title="汇总报告", subject="", author="reporter")
+    doc = docx.Document(io.BytesIO(data))
+    assert doc.tables[0].style.name == "Table Grid"
+    doc.add_table(rows=1, cols=2, style="Table Grid")  # python-docx can still add to it
     doc.add_picture(io.BytesIO(png))
     out = tmp_path / "summary.docx"
     doc.save(out)
@@ -557,17 +546,13 @@ def _to_pdf(tmp_path: Path, docs: dict[str, bytes]) -> dict[str, Path]:
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_converts_every_kind_of_output(tmp_path):
-    summary = new_official_document(CONFIG)
-    add_title(summary, "汇总报告")
-    add_table(summary, [["a", "b"]])
-    add_picture(summary, io.BytesIO(_png()))
-    buffer = io.BytesIO()
-    summary.save(buffer)
+    summary = render_blocks([Block("title", "汇总报告"), Block("blank"), Table([["a", "b"]], weights=[1, 1]),
+                             Picture(_png(), 40)], CONFIG, title="汇总报告", subject="", author="reporter")
     docs = {
         "seed": render_document(seed_branch(signature="机关第一党支部", signature_date=date(2023, 12, 20)), CONFIG),
         "reference": render_document(seed_branch(), replace(CONFIG, reference_doc=str(
             reference_docx(tmp_path / "letterhead.docx")))),
-        "summary": buffer.getvalue(),
+        "summary": summary,
     }
     for name, pdf in _to_pdf(tmp_path, docs).items():
         assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF"), name

@@ -11,7 +11,7 @@ import docx
 import pytest
 from openpyxl import load_workbook
 
-from reporter.chart import NO_FONT_WARNING, bar_chart, find_cjk_font
+from reporter.summary.chart import NO_FONT_WARNING, bar_chart, find_cjk_font
 from reporter.config import Config
 from reporter.model import Branch, BranchInfo, Cause, FileResult, Measure, Problem, error, status_of, warning
 from reporter.summary import (
@@ -271,7 +271,7 @@ def test_report_tables_span_the_text_block_and_hold_plain_text():
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
 
-    from reporter.document import MARGIN_LEFT, MARGIN_RIGHT, PAGE_W
+    from reporter.docx.styles import MARGIN_LEFT, MARGIN_RIGHT, PAGE_W
 
     results = [ok("a.xlsx", make_branch("<甲&乙>支部", ["理论学习"])),
                FileResult("b.xlsx", "failed", (error("E101", "第一行&<\t\n第二行"),), None)]

@@ -1,0 +1,107 @@
+"""Blocks → ``word/document.xml`` → a .docx package (:mod:`reporter.ooxml`).
+
+``document.xml`` is streamed into its zip entry: a table's rows are read
+and written in chunks, so a 10,000-row table never exists as one string or
+an lxml tree.  The parts every document of a base shares are compressed
+once (:func:`_static_zip`) and copied into each package.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from .. import __version__
+from ..config import Config
+from ..ooxml import REL, Package, app_properties, core_properties, relationships
+from .base import Base
+from .blocks import (AnyBlock, Block, Picture, SectionBreak, Table, TableOfContents, block_xml, picture_xml,
+                     section_pr, table_parts, toc_xml)
+from .reference import base_for
+from .styles import NS
+from .xmlparts import _rels_name
+
+CHUNK_PARTS = 256  # strings joined and written at a time
+_APP_XML = app_properties(f"reporter {__version__}")
+_SHARED = ("[Content_Types].xml", "_rels/.rels")  # first in every package, in this order
+
+
+def _body_parts(blocks: Iterable[AnyBlock], base: Base, images: dict[int, str]) -> Iterator[str]:
+    """document.xml as strings; ``images``: id() of each :class:`Picture` → its relationship id."""
+    ids = base.ids
+    yield f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {NS}><w:body>'
+    start = None  # how the current section starts (None: as the base's)
+    for n, block in enumerate(blocks):
+        if type(block) is Block:
+            yield block_xml(block, ids)
+        elif isinstance(block, Table):
+            yield from table_parts(block, ids)
+        elif isinstance(block, Picture):
+            yield picture_xml(block, ids, images[id(block)], list(images).index(id(block)) + 1)
+        elif isinstance(block, TableOfContents):
+            yield toc_xml(block)
+        elif isinstance(block, SectionBreak):
+            yield f"<w:p><w:pPr>{section_pr(base.sect_pr, start)}</w:pPr></w:p>"
+            start = block.start
+        else:
+            raise TypeError(f"not a block: {block!r}")
+    yield section_pr(base.sect_pr, start) + "</w:body></w:document>"
+
+
+def _shared_zip(base: Base) -> bytes:
+    """The parts every document of ``base`` shares, as a package ([Content_Types].xml first)."""
+    package = Package()
+    for name in _SHARED:
+        package.put(name, base.parts[name])
+    for name, data in base.parts.items():
+        if name not in _SHARED:
+            package.put(name, data)
+    package.put("docProps/app.xml", _APP_XML)
+    return package.close()
+
+
+_static_zip = lru_cache(maxsize=16)(_shared_zip)  # compressed once per base
+
+
+def _with_images(base: Base, images: dict[int, str]) -> tuple[bytes, dict[str, str]]:
+    """The shared parts with image relationships and the PNG content type added;
+    the media part name of each relationship id."""
+    rels_name = _rels_name(base.main)
+    folder = base.main.rpartition("/")[0]
+    media = {rid: f"media/reporter-image{i}.png" for i, rid in enumerate(images.values(), 1)}
+    extra = relationships((rid, REL + "image", target) for rid, target in media.items()).decode()
+    extra = extra[extra.index("<Relationship "):extra.rindex("</Relationships>")]
+    parts = dict(base.parts)
+    parts[rels_name] = parts[rels_name].replace(b"</Relationships>", extra.encode() + b"</Relationships>")
+    types = parts["[Content_Types].xml"]
+    if not re.search(rb'<Default Extension="png"', types, re.IGNORECASE):
+        at = types.index(b"<", types.index(b"<Types") + 1)
+        parts["[Content_Types].xml"] = types[:at] + b'<Default Extension="png" ContentType="image/png"/>' + types[at:]
+    return _shared_zip(Base(parts, base.main, base.sect_pr, base.ids, base.notes)), {
+        rid: f"{folder}/{target}" if folder else target for rid, target in media.items()}
+
+
+def render_blocks(blocks: Iterable[AnyBlock], config: Config, *, title: str, subject: str, author: str,
+                  created: datetime | None = None) -> bytes:
+    """Any official document made of blocks, as .docx bytes."""
+    base = base_for(config)
+    blocks = list(blocks)
+    pictures = [b for b in blocks if isinstance(b, Picture)]
+    images = {id(p): f"rIdReporterImage{i}" for i, p in enumerate(pictures, 1)}
+    static, media = _with_images(base, images) if pictures else (_static_zip(base), {})
+    package = Package(base=static)
+    with package.open(base.main) as f:
+        chunk: list[str] = []
+        for part in _body_parts(blocks, base, images):
+            chunk.append(part)
+            if len(chunk) >= CHUNK_PARTS:
+                f.write("".join(chunk).encode())
+                chunk.clear()
+        f.write("".join(chunk).encode())
+    package.put("docProps/core.xml", core_properties((created or datetime.now(timezone.utc)).astimezone(timezone.utc), title=title,
+                                                     subject=subject, author=author, last_modified_by=author))
+    for picture, name in zip(pictures, media.values()):
+        package.put(name, picture.png)
+    return package.close()

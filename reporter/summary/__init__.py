@@ -1,0 +1,62 @@
+"""The aggregate summary: a reduction over a run's per-file results, written
+as the committee's files.
+
+:func:`~.facts.reduce_results` turns the :class:`~reporter.model.FileResult`
+of every current workbook (plus the roster, if any) into :class:`~.facts.Facts`;
+each output in :data:`WRITERS` writes one file from them (汇总表.xlsx by
+:mod:`.xlsx`, 汇总报告.docx by :mod:`.report`).  Pure: no file system; the
+batch writes the bytes.  Adding an output: a module with a ``NAME`` and a
+``write(facts, results, config, as_of, notices) -> bytes`` function, and one
+line in :data:`WRITERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from ..config import Config
+from ..model import FileResult
+from . import report, xlsx
+from .facts import (NAMED_BRANCHES, NAMED_COPIES, NO_STATUS, STATUS_FAILED, STATUS_MISSING, STATUS_OK, STATUS_WARNING,
+                    UNCATEGORISED, Facts, Row, category_counts, reduce_results)
+from .report import OVERDUE_LIST_LIMIT
+
+__all__ = ["DOCX_NAME", "NAMED_BRANCHES", "NAMED_COPIES", "NO_STATUS", "OVERDUE_LIST_LIMIT", "STATUS_FAILED",
+           "STATUS_MISSING", "STATUS_OK", "STATUS_WARNING", "UNCATEGORISED", "WRITERS", "XLSX_NAME", "Facts", "Row",
+           "Writer", "build_outputs", "build_summary", "category_counts", "reduce_results"]
+
+
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """One summary output: its file name and how it is written from the facts."""
+
+    name: str
+    write: Callable[[Facts, Iterable[FileResult], Config, date, list[str] | None], bytes]
+
+
+WRITERS: tuple[Writer, ...] = (
+    Writer(xlsx.NAME, xlsx.summary_workbook),
+    Writer(report.NAME, report.summary_report),
+)
+XLSX_NAME, DOCX_NAME = xlsx.NAME, report.NAME
+
+
+def build_outputs(results: list[FileResult], config: Config, as_of: date, roster: list[str] | None,
+                  notices: list[str] | None = None) -> dict[str, bytes]:
+    """Every output of :data:`WRITERS`: file name → bytes.
+
+    ``roster``: the branch names expected (None: no roster).  ``notices``, when
+    given, collects Chinese sentences for the run log (e.g. no CJK font for
+    the chart); they are logged on ``reporter.summary`` as well.
+    """
+    facts = reduce_results(results, config, as_of, roster)
+    return {w.name: w.write(facts, results, config, as_of, notices) for w in WRITERS}
+
+
+def build_summary(results: list[FileResult], config: Config, as_of: date, roster: list[str] | None,
+                  notices: list[str] | None = None) -> tuple[bytes, bytes]:
+    """(汇总表.xlsx, 汇总报告.docx) as bytes (see :func:`build_outputs`)."""
+    outputs = build_outputs(results, config, as_of, roster, notices)
+    return outputs[XLSX_NAME], outputs[DOCX_NAME]

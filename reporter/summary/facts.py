@@ -1,0 +1,182 @@
+"""The reduction: a run's per-file results → the facts every summary output is written from.
+
+Which workbooks count: branches are counted by 支部名称 — a result whose
+``duplicate_of`` is set (another workbook of the same branch is used
+instead) is left out, and the row of the workbook used says which copies
+were (at most :data:`NAMED_COPIES` by name).  A result with a branch and
+status ok / warning / unchanged is *accepted* and its items are listed and
+counted; a failed one is named (已提交但未通过, with its reason and source
+file) but its partial content is not counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..config import Config
+from ..model import Branch, BranchInfo, FileResult, Measure
+from ..text import clean
+
+STATUS_OK, STATUS_WARNING, STATUS_FAILED, STATUS_MISSING = "通过", "有警告", "已提交但未通过", "未提交"
+UNCATEGORISED = "未分类"  # 方面 empty or not one of config.categories
+NO_STATUS = "未填写"  # 完成情况 empty or not one of config.statuses
+LEVELS = {"error": "错误", "warning": "警告"}
+NAMED_COPIES = 10  # left-out copies of a branch named in 总览 (the rest are counted)
+NAMED_BRANCHES = 10  # branches with copies named in 汇总报告
+
+
+@dataclass(slots=True)
+class Copies:
+    """The other workbooks of a branch, left out for the one its row uses."""
+
+    count: int = 0
+    sources: list[str] = field(default_factory=list)  # the first NAMED_COPIES of them
+
+    def add(self, source: str) -> None:
+        self.count += 1
+        if len(self.sources) < NAMED_COPIES:
+            self.sources.append(source)
+
+    def __str__(self) -> str:
+        more = f"等{self.count}份" if self.count > len(self.sources) else ""
+        return "、".join(self.sources) + more
+
+
+# ------------------------------------------------------------ the reduction
+
+@dataclass(slots=True)
+class Row:
+    """One line of 总览: a workbook, or a roster branch that handed nothing in."""
+
+    name: str
+    status: str  # 通过 / 有警告 / 已提交但未通过 / 未提交
+    result: FileResult | None = None  # None: 未提交
+    branch: Branch | None = None  # set only when accepted (its items count)
+    categories: Counter = field(default_factory=Counter)
+    done: int = 0
+    overdue: int = 0
+    copies: Copies | None = None  # other workbooks of this branch, not counted
+
+    @property
+    def info(self) -> BranchInfo | None:
+        if self.branch is not None:
+            return self.branch.info
+        return self.result.branch.info if self.result and self.result.branch else None
+
+    @property
+    def source(self) -> str:
+        return self.result.source if self.result else ""
+
+    @property
+    def remark(self) -> str:
+        """总览's 备注: why it failed, which copies were left out."""
+        parts = []
+        if self.status == STATUS_FAILED:
+            parts.append(f"未通过原因：{first_error(self.result)}")
+        if self.copies is not None:
+            parts.append(f"另有{self.copies.count}份同名工作簿未计入：{self.copies}")
+        return "；".join(parts)
+
+
+@dataclass(slots=True)
+class Facts:
+    rows: list[Row]
+    categories: list[str]  # config order, then 未分类 when used
+    category_totals: Counter
+    progress: Counter  # 完成情况 → number of measures (config statuses + 未填写)
+    overdue: list[tuple[Row, Measure]]  # oldest deadline first
+    roster: list[str] | None
+    outside_roster: list[str]  # names handed in that the roster does not list
+    duplicates: int = 0  # workbooks left out because another one of the same branch is used
+
+    @property
+    def accepted(self) -> list[Row]:
+        return [r for r in self.rows if r.branch is not None]
+
+    @property
+    def failed(self) -> list[Row]:
+        return [r for r in self.rows if r.status == STATUS_FAILED]
+
+    @property
+    def missing(self) -> list[Row]:
+        return [r for r in self.rows if r.status == STATUS_MISSING]
+
+
+def _status(result: FileResult) -> str:
+    if result.status == "failed" or result.branch is None:
+        return STATUS_FAILED
+    if result.status == "warning" or (result.status == "unchanged" and any(m.level == "warning" for m in result.messages)):
+        return STATUS_WARNING
+    return STATUS_OK
+
+
+def category_of(category: str | None, config: Config) -> str:
+    return category if category in config.categories else UNCATEGORISED
+
+
+def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, roster: Sequence[str] | None) -> Facts:
+    """One pass over the results: rows, counts, progress and overdue measures."""
+    rows: list[Row] = []
+    totals: Counter = Counter()
+    progress: Counter = Counter()
+    overdue: list[tuple[Row, Measure]] = []
+    copies: dict[str, Copies] = {}  # source of the workbook used → the others
+    duplicates = 0
+    for result in results:
+        if result.duplicate_of is not None:
+            copies.setdefault(result.duplicate_of, Copies()).add(result.source)
+            duplicates += 1
+            continue
+        status = _status(result)
+        b = result.branch
+        row = Row(clean(b.info.name if b else result.name or ""), status, result)
+        rows.append(row)
+        if status == STATUS_FAILED:
+            continue
+        row.branch = b
+        for p in b.problems:
+            row.categories[category_of(p.category, config)] += 1
+        totals.update(row.categories)
+        for m in b.measures:
+            progress[m.status if m.status in config.statuses else NO_STATUS] += 1
+            if m.status == config.done_status:
+                row.done += 1
+            if m.is_overdue(as_of, config.done_status):
+                row.overdue += 1
+                overdue.append((row, m))
+
+    names: list[str] | None = None
+    outside: list[str] = []
+    if roster is not None:
+        names = list(dict.fromkeys(n for n in (clean(x) for x in roster) if n))
+        position = {n: i for i, n in enumerate(names)}
+        handed_in = {r.name for r in rows if r.name}
+        rows += [Row(n, STATUS_MISSING) for n in names if n not in handed_in]
+        rows.sort(key=lambda r: position.get(r.name, len(names)))  # stable: run order within
+        outside = list(dict.fromkeys(r.name for r in rows if r.name and r.name not in position))
+
+    for row in rows:
+        row.copies = copies.get(row.source)
+    overdue.sort(key=lambda item: item[1].deadline)  # longest overdue first (stable: run order within)
+    categories = [c for c in config.categories] + ([UNCATEGORISED] if totals[UNCATEGORISED] else [])
+    return Facts(rows, categories, totals, progress, overdue, names, outside, duplicates)
+
+
+def category_counts(results: Iterable[FileResult], config: Config) -> list[tuple[str, int]]:
+    """(方面, number of problems) in chart order — what the report's chart draws."""
+    facts = reduce_results(results, config, date.max, None)
+    return [(c, facts.category_totals[c]) for c in facts.categories]
+
+
+
+
+def first_error(result: FileResult | None) -> str:
+    if result is None:
+        return ""
+    for m in result.messages:
+        if m.level == "error":
+            return f"{m.where}：{m.message}" if m.where else m.message
+    return ""
