@@ -129,13 +129,13 @@ def build(
             open_log(options["log_file"]).close()
         day = _parse_date(as_of) or date.today()
         settings = _config(config)
-        from .batch import BuildOptions, run_build
+        from .build import BuildOptions, run_build
 
-        code = run_build(BuildOptions(config=settings, jobs=jobs, force=force, as_of=day, strict=strict,
-                                      pdf=pdf, quiet=quiet, allow_empty=allow_empty, **options))
+        result = run_build(BuildOptions(config=settings, jobs=jobs, force=force, as_of=day, strict=strict,
+                                        pdf=pdf, quiet=quiet, allow_empty=allow_empty, **options))
     except ReporterError as exc:
         raise _fail(exc, log_file) from None
-    raise typer.Exit(code)
+    raise typer.Exit(result.exit_status)
 
 
 @app.command(cls=_zh.ZhCommand)

@@ -1,14 +1,16 @@
 """The records everything else passes around: findings and a parsed branch.
 
 All of them are plain, frozen, picklable values, so they can travel between
-worker processes and be compared in tests.
+worker processes and be compared in tests.  Each has a JSON form
+(``to_json`` / ``from_json``, dates as ISO strings): the build's state store
+keeps branches that way, so nothing read back from disk is unpickled.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 Level = Literal["error", "warning"]
 
@@ -39,6 +41,10 @@ class Message:
             "message": self.message,
         }
 
+    @classmethod
+    def from_json(cls, data: dict) -> Message:
+        return cls(data["level"], data["code"], data["message"], data.get("sheet"), data.get("cell"))
+
 
 def error(code: str, message: str, sheet: str | None = None, cell: str | None = None) -> Message:
     return Message("error", code, message, sheet, cell)
@@ -64,10 +70,20 @@ class Item:
     number: int = 0
     row: int = 0
 
+    def to_json(self) -> dict[str, Any]:
+        return {"headline": self.headline, "details": self.details, "number": self.number, "row": self.row}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Item:
+        return cls(**data)
+
 
 @dataclass(frozen=True, slots=True)
 class Problem(Item):
     category: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**Item.to_json(self), "category": self.category}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +99,15 @@ class Measure(Item):
     status: str | None = None  # 完成情况
     deadline_text: str | None = None  # 完成时限 as written, when it is not a plain date (长期坚持, 2024年6月 …)
     problems_text: str = ""  # 对应问题 as written (全部, 1、3, 十一 …)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**Item.to_json(self), "problems": list(self.problems), "owner": self.owner,
+                "deadline": _iso(self.deadline), "status": self.status, "deadline_text": self.deadline_text,
+                "problems_text": self.problems_text}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Measure:
+        return cls(**{**data, "problems": tuple(data["problems"]), "deadline": _day(data["deadline"])})
 
     def is_overdue(self, as_of: date, done_status: str = "已完成") -> bool:
         return self.deadline is not None and self.deadline < as_of and self.status != done_status
@@ -102,6 +127,16 @@ class BranchInfo:
     signature: str | None = None  # 落款
     signature_date: date | None = None  # 落款日期
 
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "parent": self.parent, "secretary": self.secretary, "theme": self.theme,
+                "meeting_date": _iso(self.meeting_date), "title": self.title, "preamble": self.preamble,
+                "signature": self.signature, "signature_date": _iso(self.signature_date)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BranchInfo:
+        return cls(**{**data, "meeting_date": _day(data["meeting_date"]),
+                      "signature_date": _day(data["signature_date"])})
+
 
 @dataclass(frozen=True, slots=True)
 class Branch:
@@ -110,6 +145,26 @@ class Branch:
     causes: tuple[Cause, ...] = ()
     measures: tuple[Measure, ...] = ()
     template_version: int | None = None  # None: not written by `reporter template`
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form (dates as ISO strings); :meth:`from_json` gives back an equal Branch."""
+        return {"info": self.info.to_json(), "problems": [p.to_json() for p in self.problems],
+                "causes": [c.to_json() for c in self.causes], "measures": [m.to_json() for m in self.measures],
+                "template_version": self.template_version}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Branch:
+        return cls(BranchInfo.from_json(data["info"]), tuple(map(Problem.from_json, data["problems"])),
+                   tuple(map(Cause.from_json, data["causes"])), tuple(map(Measure.from_json, data["measures"])),
+                   data["template_version"])
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text is not None else None
 
 
 @dataclass(frozen=True, slots=True)

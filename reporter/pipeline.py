@@ -7,10 +7,21 @@ system, so any executor can run it.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from .config import Config
 from .model import Branch, Message, Status, error, status_of
+
+
+# What process() imports when it first runs: a process pool imports them once
+# before it forks its workers (or preloads them in its fork server).
+HEAVY_MODULES = ("reporter.workbook", "reporter.document")
+
+
+def preload() -> None:
+    for name in HEAVY_MODULES:
+        importlib.import_module(name)
 
 
 @dataclass(frozen=True, slots=True)

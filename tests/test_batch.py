@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import standard_bytes, write_docx
-from reporter.pool import CRASH_ENV
+from reporter.build.pool import CRASH_ENV
 from reporter.pipeline import process
 from reporter.cli import app
 from reporter.config import Config
@@ -120,7 +120,7 @@ def test_second_run_unchanged_then_edit_then_delete(mixed):
     assert build(inp, out).exit_code == 1
     before = mtimes(out / "docs")
     summary_before = mtimes(out / "summary")
-    state_before = {n: (out / n).stat().st_mtime_ns for n in (".reporter-state.pickle", ".reporter-summary.json")}
+    state_before = {n: (out / n).stat().st_mtime_ns for n in (".reporter-state.json", ".reporter-summary.json")}
 
     second = build(inp, out)
     assert second.exit_code == 1
@@ -541,7 +541,7 @@ class _Terminal(io.StringIO):
 
 
 def test_terminal_gets_a_table_and_in_process_run_works(tmp_path, monkeypatch):
-    from reporter.batch import BuildOptions, run_build
+    from reporter.build import BuildOptions, run_build
 
     inp, out = tmp_path / "in", tmp_path / "out"
     good(inp / "a.xlsx", "甲党支部")
@@ -549,7 +549,7 @@ def test_terminal_gets_a_table_and_in_process_run_works(tmp_path, monkeypatch):
     screen = _Terminal()
     monkeypatch.setattr(sys, "stdout", screen)
     monkeypatch.setenv("COLUMNS", "160")
-    code = run_build(BuildOptions(inp, out, Config(), jobs=1, as_of=date(2024, 6, 30)))
+    code = run_build(BuildOptions(inp, out, Config(), jobs=1, as_of=date(2024, 6, 30))).exit_status
     assert code == 1
     text = screen.getvalue()
     assert "生成结果" in text and "甲党支部" in text and "未通过" in text and "E101" in text
@@ -582,15 +582,43 @@ def test_damaged_state_file_means_a_full_rebuild(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "out"
     good(inp / "a.xlsx", "甲党支部")
     assert build(inp, out).exit_code == 0
-    (out / ".reporter-state.pickle").write_bytes(b"\x80\x05garbage")
+    (out / ".reporter-state.json").write_bytes(b"\x80\x05garbage")
     result = build(inp, out)
     assert result.exit_code == 0 and "Traceback" not in result.output
     assert report(out)["workbooks"][0]["status"] == "ok"
-    import pickle  # a state file holding anything but our records is refused, not executed
+    import pickle  # version 1's state holding anything but our records is refused, not executed
 
+    (out / ".reporter-state.json").unlink()
     (out / ".reporter-state.pickle").write_bytes(pickle.dumps({"format": os.system}))
     assert build(inp, out).exit_code == 0
     assert report(out)["workbooks"][0]["status"] == "ok"
+    assert not (out / ".reporter-state.pickle").exists()  # taken over: the new state replaces it
+
+
+def test_version_1_state_is_taken_over_once(tmp_path):
+    """The old pickle state is not reused (a full rebuild under the same names),
+    but the documents it records as ours are still removed when their workbook goes."""
+    import pickle
+
+    from reporter.build.legacy import LEGACY_NAME
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    good(inp / "a.xlsx", "甲党支部")
+    good(inp / "b.xlsx", "乙党支部")
+    assert build(inp, out).exit_code == 0
+    entries = {w["source"]: {"document": w["document"], "doc_stat": None, "pdf_stat": None, "blob": b"",
+                             "messages": ()} for w in report(out)["workbooks"]}
+    (out / ".reporter-state.json").unlink()
+    (out / LEGACY_NAME).write_bytes(pickle.dumps({"format": (4, "x"), "entries": entries, "leftovers": []}))
+    (inp / "b.xlsx").unlink()
+    assert build(inp, out).exit_code == 0
+    rep = report(out)
+    assert [(w["source"], w["status"], w["document"]) for w in rep["workbooks"]] == [
+        ("a.xlsx", "ok", "docs/甲党支部.docx")]
+    assert rep["removed"] == ["docs/乙党支部.docx"]
+    assert sorted(p.name for p in (out / "docs").iterdir()) == ["甲党支部.docx"]
+    assert not (out / LEGACY_NAME).exists() and (out / ".reporter-state.json").exists()
+    assert build(inp, out).exit_code == 0 and report(out)["totals"]["unchanged"] == 1
 
 
 def test_broken_reference_document_stops_the_run_before_any_work(tmp_path):
@@ -611,23 +639,23 @@ def test_broken_reference_document_stops_the_run_before_any_work(tmp_path):
 @pytest.fixture
 def hashed(monkeypatch) -> list[bytes]:
     """Every workbook the build reads and hashes (the parent does the hashing)."""
-    import reporter.batch as batch
+    import reporter.build.intake as intake
 
     seen: list[bytes] = []
-    real = batch._digest
+    real = intake._digest
 
     def spy(data: bytes) -> str:
         seen.append(data)
         return real(data)
 
-    monkeypatch.setattr(batch, "_digest", spy)
+    monkeypatch.setattr(intake, "_digest", spy)
     return seen
 
 
 def test_settled_unchanged_workbooks_are_not_read_again(tmp_path, monkeypatch, hashed):
-    import reporter.batch as batch
+    import reporter.build.intake as intake
 
-    monkeypatch.setattr(batch, "RACY_NS", 0)  # files written a moment ago count as settled
+    monkeypatch.setattr(intake, "RACY_NS", 0)  # files written a moment ago count as settled
     inp, out = tmp_path / "in", tmp_path / "out"
     a, b = good(inp / "a.xlsx", "甲党支部"), good(inp / "b.xlsx", "乙党支部")
     assert build(inp, out).exit_code == 0 and len(hashed) == 2
@@ -673,9 +701,9 @@ def test_settled_unchanged_workbooks_are_not_read_again(tmp_path, monkeypatch, h
 def test_recently_changed_workbooks_are_hashed_again(tmp_path, monkeypatch, hashed):
     """A file changed within RACY_NS of being read may change again without its
     timestamps moving (coarse clocks): it is not trusted until it has settled."""
-    import reporter.batch as batch
+    import reporter.build.intake as intake
 
-    monkeypatch.setattr(batch, "RACY_NS", 10**18)  # nothing is ever settled
+    monkeypatch.setattr(intake, "RACY_NS", 10**18)  # nothing is ever settled
     inp, out = tmp_path / "in", tmp_path / "out"
     good(inp / "a.xlsx", "甲党支部")
     assert build(inp, out).exit_code == 0
@@ -687,7 +715,7 @@ def test_recently_changed_workbooks_are_hashed_again(tmp_path, monkeypatch, hash
 # --- a workbook that changes while the run holds it --------------------------------
 
 def test_workbook_changed_while_read_is_e403_and_the_rest_go_on(tmp_path, monkeypatch):
-    import reporter.batch as batch
+    import reporter.build.intake as intake
 
     inp, out = tmp_path / "in", tmp_path / "out"
     good(inp / "a.xlsx", "甲党支部")
@@ -712,7 +740,7 @@ def test_workbook_changed_while_read_is_e403_and_the_rest_go_on(tmp_path, monkey
                 g.write(b"\0" * 100)
             return self.f.read(n)
 
-    monkeypatch.setattr(batch, "open", lambda path, mode="r": Growing(path) if path.endswith("b.xlsx")
+    monkeypatch.setattr(intake, "open", lambda path, mode="r": Growing(path) if path.endswith("b.xlsx")
                         else real_open(path, mode), raising=False)
     assert build(inp, out).exit_code == 1
     rep = by_source(report(out))
@@ -727,7 +755,7 @@ def test_workbook_changed_while_read_is_e403_and_the_rest_go_on(tmp_path, monkey
 
 
 def test_workbook_changed_after_read_is_w407_and_redone_next_run(tmp_path, monkeypatch):
-    import reporter.pool as pool
+    import reporter.build.pool as pool
 
     inp, out = tmp_path / "in", tmp_path / "out"
     a = good(inp / "a.xlsx", "甲党支部")
@@ -755,8 +783,8 @@ def test_workbook_changed_after_read_is_w407_and_redone_next_run(tmp_path, monke
 def test_a_hanging_workbook_is_stopped_and_the_rest_go_on(tmp_path, monkeypatch, jobs):
     """[limits] max_seconds: a worker stuck on one workbook is killed; that
     workbook fails with E405, every other one is processed."""
-    import reporter.pool as pool
-    from reporter.batch import BuildOptions, run_build
+    import reporter.build.pool as pool
+    from reporter.build import BuildOptions, run_build
     from reporter.config import Limits
 
     real = pool.process
@@ -773,7 +801,7 @@ def test_a_hanging_workbook_is_stopped_and_the_rest_go_on(tmp_path, monkeypatch,
     good(inp / "卡住.xlsx", "第五党支部")
     config = Config(limits=Limits(max_seconds=1.5))
     t = time.monotonic()
-    code = run_build(BuildOptions(inp, out, config, jobs=jobs, as_of=date(2024, 6, 30), quiet=True))
+    code = run_build(BuildOptions(inp, out, config, jobs=jobs, as_of=date(2024, 6, 30), quiet=True)).exit_status
     assert time.monotonic() - t < 60
     assert code == 1
     rep = by_source(report(out))

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import standard_bytes, write_docx
-from reporter.batch import BuildOptions, run_build
+from reporter.build import BuildOptions, run_build
 from reporter.cli import app
 from reporter.config import Config
 from reporter.errors import ReporterError
@@ -117,7 +117,7 @@ def test_a_foreign_file_at_a_target_name_keeps_its_place(tmp_path):
     (inp / "a.xlsx").unlink()
     good(inp / "b.xlsx", "乙党支部")
     assert build(inp, out).exit_code == 0
-    (out / ".reporter-state.pickle").unlink()
+    (out / ".reporter-state.json").unlink()
     assert build(inp, out).exit_code == 0
     assert by_source(report(out))["b.xlsx"]["document"] == "docs/乙党支部.docx"
     assert (out / "docs" / "甲党支部.docx").read_bytes() == theirs
@@ -257,7 +257,7 @@ def test_an_empty_input_where_the_last_run_had_workbooks_is_refused(tmp_path):
     rep = report(out)
     assert rep["completed"] is False and "--allow-empty" in rep["reason"] and rep["exit_status"] == 2
     assert build(inp, out).exit_code == 2  # still refused the next night
-    assert run_build(options(inp, out, allow_empty=True)) == 0
+    assert run_build(options(inp, out, allow_empty=True)).exit_status == 0
     assert not (out / "docs" / "甲党支部.docx").exists()
     assert report(out)["completed"] is True
 
@@ -314,7 +314,7 @@ def test_a_run_aborted_part_way_writes_a_report_saying_so(tmp_path):
 
 
 def test_e405_tells_the_branch_what_to_do_and_the_log_gets_the_setting(tmp_path, monkeypatch):
-    import reporter.pool as pool
+    import reporter.build.pool as pool
     from reporter.config import Limits
 
     real = pool.process
@@ -329,7 +329,7 @@ def test_e405_tells_the_branch_what_to_do_and_the_log_gets_the_setting(tmp_path,
     good(inp / "卡住.xlsx", "甲党支部")
     log = tmp_path / "run.log"
     config = Config(limits=Limits(max_seconds=1.5))
-    assert run_build(options(inp, out, config=config, log_file=log)) == 1
+    assert run_build(options(inp, out, config=config, log_file=log)).exit_status == 1
     (message,) = by_source(report(out))["卡住.xlsx"]["messages"]
     assert message["code"] == "E405"
     assert "max_seconds" not in message["message"] and "reporter.toml" not in message["message"]
@@ -341,7 +341,7 @@ def test_e405_tells_the_branch_what_to_do_and_the_log_gets_the_setting(tmp_path,
 
 HANG_HOOK = """
 import sys, time
-import reporter.pool as pool
+import reporter.build.pool as pool
 real = pool.process
 def hang(data, filename, config, strict):
     if "卡住" in filename:

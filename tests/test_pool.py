@@ -1,5 +1,5 @@
 """The worker pool of ``reporter build``: workers never outlive the build
-process, and :meth:`_Pool.terminate` stops them at once."""
+process, and :meth:`Pool.terminate` stops them at once."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from helpers import standard_bytes
-from reporter.pool import HANG_ENV
+from reporter.build.pool import HANG_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,10 +83,10 @@ def test_workers_do_not_outlive_a_killed_build(tmp_path, sig):
 TERMINATE = """
 import sys, time
 from reporter.config import Config
-from reporter.pool import _Pool, _work
+from reporter.build.pool import Pool, work
 
-pool = _Pool(2, Config(), False)
-futures = [pool.executor.submit(_work, [(i, b"x", f"hang-{i}.xlsx")]) for i in range(4)]
+pool = Pool(2, Config(), False)
+futures = [pool.executor.submit(work, [(i, b"x", f"hang-{i}.xlsx")]) for i in range(4)]
 deadline = time.monotonic() + 60
 while len(pool.in_progress()) < 2:
     assert time.monotonic() < deadline, "the workers never started"

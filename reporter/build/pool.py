@@ -1,32 +1,42 @@
-"""The worker side of `reporter build`: a process pool running
-:func:`reporter.pipeline.process` on workbook bytes.
+"""The map of `reporter build`: a process pool running
+:func:`reporter.pipeline.process` on workbook bytes, and its supervision.
 
 Workers get (index, bytes, file name) items in chunks and send back
 :class:`Packed` answers.  Shared arrays tell the parent which item each
 worker holds and since when, so a worker stuck too long can be killed.
+:class:`Supervisor` feeds the pool, retries the work a dead worker took
+with it, and runs the suspects of a crash one at a time, so a crash or a
+hang costs one workbook, never the run.
 
 Workers never outlive the build process: however it dies (``kill -9``, the
 OOM killer), they exit too (a parent-death signal on Linux, a watchdog
 thread elsewhere).  They ignore SIGINT and SIGTERM: stopping them is the
-build process's business (:meth:`_Pool.terminate`).
+build process's business (:meth:`Pool.terminate`).
 """
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import multiprocessing
 import os
-import pickle
 import signal
 import sys
 import threading
 import time
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from .config import Config
-from .fsutil import close_inherited_locks
-from .model import FileResult, Message
-from .pipeline import Outcome, process
+from ..config import Config
+from ..fsutil import close_inherited_locks
+from ..model import FileResult, Message
+from ..pipeline import HEAVY_MODULES, Outcome, preload, process
+from .state import branch_bytes
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # Test-only hook: a worker *process* whose workbook's name contains this
 # string kills itself with SIGKILL, as the kernel's OOM killer would.
@@ -36,6 +46,9 @@ CRASH_ENV = "REPORTER_TEST_CRASH_ON"
 HANG_ENV = "REPORTER_TEST_HANG_ON"
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+Item = tuple[int, bytes, str]  # (record index, workbook bytes, file name for messages)
 
 
 # --- the worker side ---------------------------------------------------------
@@ -109,14 +122,14 @@ def _process_one(data: bytes, filename: str, config: Config, strict: bool) -> Ou
 
 @dataclass(frozen=True, slots=True)
 class Packed:
-    """A worker's answer.  The Branch travels pickled, exactly as the state file
-    stores it, and is unpickled in the parent only when the summary needs it."""
+    """A worker's answer.  The Branch travels in its JSON form, exactly as the
+    state stores it, and is parsed in the parent only when the summary needs it."""
 
     status: str
     name: str | None  # 支部名称
     counts: dict[str, int]
     messages: tuple[Message, ...]
-    blob: bytes  # pickle of the Branch (or None)
+    branch: bytes | None  # the Branch's JSON form (see state.branch_bytes)
     document: bytes | None
     traceback: str | None
 
@@ -125,12 +138,12 @@ def _packed(data: bytes, filename: str, config: Config, strict: bool) -> Packed:
     outcome = _process_one(data, filename, config, strict)
     branch = outcome.branch
     counts = FileResult("", "ok", branch=branch).counts
-    blob = pickle.dumps(branch, protocol=pickle.HIGHEST_PROTOCOL)
     name = outcome.name or (branch.info.name if branch else None)
-    return Packed(outcome.status, name, counts, tuple(outcome.messages), blob, outcome.document, outcome.traceback)
+    return Packed(outcome.status, name, counts, tuple(outcome.messages), branch_bytes(branch), outcome.document,
+                  outcome.traceback)
 
 
-def _work(items: list[tuple[int, bytes, str]]) -> list[tuple[int, Packed]]:
+def work(items: list[tuple[int, bytes, str]]) -> list[tuple[int, Packed]]:
     """Run in a worker: process a chunk, marking which item is in progress."""
     slots, started, slot = _W["slots"], _W["started"], _W["slot"]
     out = []
@@ -151,11 +164,11 @@ def _mp_context():
         return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["reporter.pipeline", "reporter.workbook", "reporter.document"])
+        ctx.set_forkserver_preload(["reporter.pipeline", *HEAVY_MODULES])
     return ctx
 
 
-class _Pool:
+class Pool:
     """A ProcessPoolExecutor plus shared arrays saying which item each worker
     holds, since when, and the worker's process id."""
 
@@ -163,7 +176,7 @@ class _Pool:
         # Import the heavy modules once here, so forked workers inherit them.
         from concurrent.futures import ProcessPoolExecutor
 
-        from . import document, workbook  # noqa: F401
+        preload()
 
         ctx = _mp_context()
         self.slots = ctx.Array("q", [-1] * jobs, lock=False)
@@ -215,4 +228,158 @@ class _Pool:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-Item = tuple[int, bytes, str]  # (record index, workbook bytes, file name for messages)
+
+
+# --- the supervision: feeding the pool, retries, isolation ---------------------
+
+class Supervisor:
+    """Map :func:`work` over the items in worker processes (always, even with
+    one job: a crash or a hang costs one workbook, never the run).
+
+    ``done(index, packed)`` is called for each answer in the parent;
+    ``lost(index, timed_out)`` for an item whose worker died or was stopped
+    after ``max_seconds``."""
+
+    def __init__(self, jobs: int, total: int, config: Config, strict: bool,
+                 done: Callable[[int, Packed], None], lost: Callable[[int, bool], None]) -> None:
+        self.jobs, self.config, self.strict = min(jobs, total) or 1, config, strict
+        self.done, self.lost = done, lost
+        self.chunk = max(1, min(8, total // (jobs * 8)))
+        self.window = jobs * 2
+        self.max_seconds = config.limits.max_seconds
+        self.pool: Pool | None = None
+        self.timed_out: set[int] = set()  # items whose worker was stopped for taking too long
+        self.retry: deque[Item] = deque()
+        self.isolate: list[Item] = []
+        self.inflight: dict[Future, list[Item]] = {}
+        self.exhausted = False
+        self.breaks_without_suspect = 0
+        self.tasks: Iterator[Item] = iter(())
+
+    def run(self, tasks: Iterator[Item]) -> None:
+        first = next(tasks, None)
+        if first is None:  # nothing to process (an unchanged run)
+            return
+        self.tasks = itertools.chain([first], tasks)
+        with self._guard():
+            self._map()
+        with self._guard():
+            for item in sorted(self.isolate, key=lambda i: i[0]):
+                self._alone(item)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:  # a signal, a write error: stop the workers now, do not wait for them
+            self.terminate()
+            raise
+        finally:
+            self._close()
+
+    def terminate(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool = None
+
+    def _close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    def _map(self) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        while True:
+            self._fill()
+            if not self.inflight:
+                if self.retry and self.pool is not None:  # the pool broke while submitting
+                    self._close()
+                    continue
+                return
+            done, _ = wait(list(self.inflight), timeout=1.0, return_when=FIRST_COMPLETED)
+            if not done:
+                self.timed_out |= self.pool.stop_overdue(self.max_seconds)
+                continue
+            lost = self._collect(done)
+            if lost:
+                self._broken(lost)
+
+    def _fill(self) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        while len(self.inflight) < self.window and (self.retry or not self.exhausted):
+            items = self._chunk()
+            if not items:
+                return
+            if self.pool is None:
+                self.pool = Pool(self.jobs, self.config, self.strict)
+            try:
+                self.inflight[self.pool.executor.submit(work, items)] = items
+            except BrokenProcessPool:
+                self.retry.extendleft(reversed(items))
+                return
+
+    def _chunk(self) -> list[Item]:
+        items: list[Item] = []
+        while len(items) < self.chunk:
+            if self.retry:
+                items.append(self.retry.popleft())
+                continue
+            item = next(self.tasks, None)
+            if item is None:
+                self.exhausted = True
+                break
+            items.append(item)
+        return items
+
+    def _collect(self, futures) -> list[Item]:
+        """Hand the answers of finished chunks on; the items of chunks a broken pool lost."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        lost: list[Item] = []
+        for fut in futures:
+            items = self.inflight.pop(fut)
+            try:
+                for result in fut.result():
+                    self.done(*result)
+            except BrokenProcessPool:
+                lost.extend(items)
+        return lost
+
+    def _broken(self, lost: list[Item]) -> None:
+        """A worker died: every unfinished chunk is lost.  The items that were in
+        progress are suspects, retried one by one later in a pool of their own;
+        the rest are simply submitted again."""
+        from concurrent.futures import wait
+
+        suspects = self.pool.in_progress() if self.pool else set()
+        wait(list(self.inflight))
+        lost.extend(self._collect(list(self.inflight)))
+        self._close()
+        if not suspects:
+            self.breaks_without_suspect += 1
+        for item in sorted(lost, key=lambda i: i[0], reverse=True):
+            if item[0] in self.timed_out:
+                self.lost(item[0], True)
+            elif item[0] in suspects or self.breaks_without_suspect >= 3:
+                self.isolate.append(item)
+            else:
+                self.retry.appendleft(item)
+
+    def _alone(self, item: Item) -> None:
+        """A suspect of a worker crash, in a pool of its own: a crash now is its alone."""
+        from concurrent.futures import wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.pool is None:
+            self.pool = Pool(1, self.config, self.strict)
+        future = self.pool.executor.submit(work, [item])
+        while not wait([future], timeout=1.0).done:
+            self.timed_out |= self.pool.stop_overdue(self.max_seconds)
+        try:
+            for result in future.result():
+                self.done(*result)
+        except BrokenProcessPool:
+            self._close()
+            self.lost(item[0], item[0] in self.timed_out)

@@ -1,0 +1,89 @@
+"""One workbook in a run of `reporter build`, and the findings of the batch job itself.
+
+Findings of the batch job: E403 (file changed while read), E404 (worker
+died), E405 (too slow), W407 (file changed after it was read); W401 and
+W405 come from :mod:`reporter.discover`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import Branch, Message, error, status_of, warning
+from .state import StateEntry, load_branch
+
+
+def changed_while_read() -> Message:
+    return error("E403", "读取时文件正在被修改（大小或修改时间发生变化），内容可能不完整，本次未处理。请在保存完成后重新运行。")
+
+
+def worker_died() -> Message:
+    return error(
+        "E404",
+        "处理时工作进程意外退出（可能是内存不足或被系统终止），此工作簿未能处理，其他工作簿不受影响。"
+        "请检查文件是否过大或已损坏；如反复出现，请把该文件发给维护人员。",
+    )
+
+
+def timed_out(seconds: float) -> Message:
+    """For the branch: what to do.  The administrator's advice ([limits] max_seconds) goes to the log."""
+    return error(
+        "E405",
+        f"处理超过 {seconds:g} 秒仍未完成，已停止处理此工作簿，其他工作簿不受影响。"
+        "文件可能过大或已损坏：请检查内容、在 Excel 或 WPS 中重新保存后再提交；"
+        "如仍不行，请把该文件发给管理员。",
+    )
+
+
+def changed_after_read() -> Message:
+    return warning("W407", "处理期间文件又被修改，本次材料按修改前的内容生成；下次运行时会按新内容重新生成。")
+
+
+def no_counts() -> dict[str, int]:
+    return {"problems": 0, "causes": 0, "measures": 0}
+
+
+@dataclass(slots=True)
+class Record:
+    source: str  # relative to INPUT_DIR, "/"-separated (may hold surrogate escapes)
+    shown: str  # printable, JSON-safe form of source
+    old: StateEntry | None = None  # the state entry of the last good build
+    sha256: str | None = None
+    status: str = "failed"
+    name: str | None = None  # 支部名称
+    counts: dict[str, int] = field(default_factory=no_counts)
+    own: tuple[Message, ...] = ()  # the workbook's own findings (stored in the state)
+    extra: list[Message] = field(default_factory=list)  # this run's findings (W401, W5xx, E4xx …)
+    staged: Path | None = None  # new document in a temporary file, not yet in place
+    document: str | None = None  # "docs/….docx" (relative to OUTPUT_DIR)
+    branch_json: bytes | None = None  # the Branch's JSON form, as stored in the state
+    stat: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes processed
+    source_key: tuple[int, ...] | None = None  # intake.source_key of a settled file
+    rendered: bool = False  # a new document was made in this run
+    pdf_fresh: bool = False  # pdf/<stem>.pdf matches the document
+    handled: bool = False  # decided in this run (a report of an interrupted run lists only these)
+    duplicate_of: str | None = None  # the copy of the same branch the summary uses instead (shown form)
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        return (*self.own, *self.extra)
+
+    def branch(self) -> Branch | None:
+        """The parsed branch (only the summary needs it)."""
+        return load_branch(self.branch_json) if self.branch_json is not None else None
+
+    def fail(self, *messages: Message) -> None:
+        self.status = "failed"
+        self.handled = True
+        self.extra.extend(messages)
+
+    def reuse(self, old: StateEntry) -> None:
+        """Unchanged since its last good build: take everything from its state entry."""
+        self.status, self.handled = "unchanged", True
+        self.branch_json, self.name, self.counts, self.own = old.branch, old.name, old.counts, old.messages
+        self.document = old.document
+
+    def summary_status(self, strict: bool) -> str:
+        """"unchanged" means nothing to a committee reader: the summary gets the real status."""
+        return status_of(self.messages, strict) if self.status == "unchanged" else self.status

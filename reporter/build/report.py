@@ -1,0 +1,107 @@
+"""run-report.json: what a run of `reporter build` did, for people and monitoring.
+
+Every run that starts writes one, also a run stopped by a signal or aborted
+(``"completed": false`` and the reason; it lists only the workbooks the run
+had decided).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import __version__
+from ..config import Config
+from ..fsutil import atomic_write
+from .record import Record
+from .state import pdf_name
+
+if TYPE_CHECKING:
+    from .engine import Build
+
+REPORT_NAME = "run-report.json"
+
+
+def config_json(config: Config) -> dict:
+    """run-report.json "config": the file used (absolute), or the built-in defaults."""
+    if config.source:
+        return {"path": os.path.abspath(config.source), "defaults": False}
+    return {"path": None, "defaults": True}
+
+
+def config_text(config: Config) -> str:
+    return f"配置文件 {config_json(config)['path']}" if config.source else "默认配置（未使用配置文件）"
+
+
+def totals(records: list[Record]) -> dict[str, int]:
+    counts = {"workbooks": len(records), "ok": 0, "warning": 0, "failed": 0, "unchanged": 0}
+    for rec in records:
+        counts[rec.status] += 1
+    return counts
+
+
+def workbook_json(rec: Record, pdf: bool) -> dict:
+    entry = {
+        "source": rec.shown,
+        "sha256": rec.sha256,
+        "status": rec.status,
+        "branch": rec.name,
+        "document": rec.document,
+        "counts": rec.counts,
+        "messages": [m.to_json() for m in rec.messages],
+        "duplicate_of": rec.duplicate_of,
+    }
+    if pdf:
+        entry["pdf"] = pdf_name(rec.document) if rec.document and rec.pdf_fresh else None
+    return entry
+
+
+def write_report(run: Build, *, completed: bool, exit_status: int, reason: str | None = None) -> None:
+    """run-report.json; a run that did not complete lists the workbooks it had decided."""
+    records = run.records if completed else [r for r in run.records if r.handled]
+    report = {
+        "tool_version": __version__,
+        "started_at": run.started_at,
+        "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "completed": completed,
+        "reason": reason,
+        "exit_status": exit_status,
+        "config": config_json(run.config),
+        "input_dir": str(run.o.input_dir),
+        "output_dir": str(run.o.output_dir),
+        "totals": totals(records),
+        "workbooks": [workbook_json(rec, run.o.pdf) for rec in records],
+        "ignored": run.ignored,
+        "summary": run.summary,
+        "run_errors": run.run_errors,
+        "warnings": run.warnings,
+        "removed": sorted(run.removed),
+        "as_of": run.as_of.isoformat(),
+        "strict": run.o.strict,
+        "jobs": run.jobs,
+        "timings": {k: round(v, 3) for k, v in run.timings.items()},
+    }
+    atomic_write(run.out / REPORT_NAME, report_text(report).encode("utf-8", "backslashreplace"))
+
+
+def report_text(report: dict) -> str:
+    """The run report, readable and fast at 10,000 workbooks: the top level
+    indented, each workbook entry on a line of its own (json's C encoder)."""
+    entries = ",\n    ".join(json.dumps(w, ensure_ascii=False) for w in report["workbooks"])
+    head = json.dumps({**report, "workbooks": []}, ensure_ascii=False, indent=2)
+    return head.replace('"workbooks": []', f'"workbooks": [\n    {entries}\n  ]' if entries else '"workbooks": []', 1)
+
+
+def last_report_count(output_dir: Path) -> int:
+    """How many workbooks the last completed run's report lists (0 when none can be read)."""
+    try:
+        with open(Path(output_dir) / REPORT_NAME, "rb") as f:
+            last = json.load(f)
+        if last.get("completed", True) is not False:
+            return int(last["totals"]["workbooks"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return 0

@@ -1,0 +1,147 @@
+"""The reduce of `reporter build`: the summary (汇总表, 汇总报告, its PDF),
+remade only when what it is made from changed.
+
+What it is made from: each branch is determined by its bytes (sha256), the
+configuration and the tool version; with the sources, statuses, documents,
+findings, names, duplicates, --as-of and the roster that is the summary's
+key, kept in ``OUTPUT_DIR/.reporter-summary.json`` with the files' stats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import traceback
+from typing import TYPE_CHECKING
+
+from .. import __version__
+from ..errors import os_reason
+from ..fsutil import atomic_write
+from ..model import FileResult
+from .intake import stat_key
+from .outputs import unlink
+from .pdfs import convert
+from .record import Record
+
+if TYPE_CHECKING:
+    from .engine import Build
+
+SUMMARY = "summary"
+SUMMARY_XLSX = f"{SUMMARY}/汇总表.xlsx"
+SUMMARY_DOCX = f"{SUMMARY}/汇总报告.docx"
+SUMMARY_PDF = f"{SUMMARY}/汇总报告.pdf"
+SUMMARY_STATE_NAME = ".reporter-summary.json"  # what the summary files were made from
+FILES = (SUMMARY_XLSX, SUMMARY_DOCX)
+
+
+def summarize(run: Build) -> dict | None:
+    """The summary files (made again when needed): run-report.json's "summary", or None when they failed."""
+    key = summary_key(run)
+    old = _load_summary_state(run)
+    fresh = not run.o.force and old.get("key") == key and old.get("stats") == _json_stats(run, FILES)
+    if not fresh and not _make(run):
+        return None
+    summary = {"xlsx": SUMMARY_XLSX, "docx": SUMMARY_DOCX}
+    stats = _json_stats(run, FILES)
+    pdf_stat = old.get("pdf_stat") if fresh else None
+    if pdf_stat is not None and _json_stats(run, [SUMMARY_PDF])[SUMMARY_PDF] != pdf_stat:
+        pdf_stat = None
+    if run.o.pdf:
+        if pdf_stat is None and run.pdf_given_up:
+            run.log.warning("汇总报告的 PDF 本次未生成（已放弃 PDF 转换）。")
+        elif pdf_stat is None:
+            failed = convert(run, [run.out / SUMMARY_DOCX], run.out / SUMMARY)
+            pdf_stat = None if failed else _json_stats(run, [SUMMARY_PDF])[SUMMARY_PDF]
+        if pdf_stat is not None:
+            summary["pdf"] = SUMMARY_PDF
+    elif pdf_stat is None and (run.out / SUMMARY_PDF).exists():
+        unlink(run, SUMMARY_PDF)  # stale: made from an older summary report
+    new = {"key": key, "stats": stats, "pdf_stat": pdf_stat}
+    if new != old:
+        atomic_write(run.out / SUMMARY_STATE_NAME, json.dumps(new, ensure_ascii=False).encode())
+    return summary
+
+
+def summary_key(run: Build) -> str:
+    digest = hashlib.sha256(repr((run.fingerprint, __version__, run.as_of, run.roster)).encode())
+    for r in run.records:
+        row = (r.shown, r.summary_status(run.o.strict), r.sha256, r.document, r.messages, r.name, r.duplicate_of)
+        digest.update(repr(row).encode("utf-8", "replace"))
+    return digest.hexdigest()
+
+
+def _make(run: Build) -> bool:
+    """Build and write the summary files; trouble is a run error (the documents are done)."""
+    from ..summary import build_summary
+
+    try:
+        xlsx, docx = build_summary(_results(run), run.config, run.as_of, run.roster)
+    except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
+        run.log.traceback("汇总", traceback.format_exc())
+        text = f"生成汇总材料时程序内部出错（{type(exc).__name__}），各支部材料不受影响。"
+        run.log.error(text)
+        run.run_error("summary", text)
+        return False
+    try:
+        for rel, data in ((SUMMARY_XLSX, xlsx), (SUMMARY_DOCX, docx)):
+            atomic_write(run.out / rel, data)
+    except OSError as exc:  # every workbook is handled: the run's problem, not a branch's
+        text = f"汇总材料 {rel} 未能写出：{os_reason(exc)}。各支部材料不受影响，解决后重新运行即可。"
+        run.log.error(text)
+        run.run_error("summary", text)
+        return False
+    return True
+
+
+def _results(run: Build) -> list[FileResult]:
+    """What the summary reads.  The state is written: from here each Branch is
+    kept once, as an object, its stored form given back as soon as it is parsed."""
+    results = []
+    for i, rec in enumerate(run.records, 1):
+        results.append(file_result(rec, run.o.strict))
+        rec.old = rec.branch_json = None
+        if i % 1000 == 0:
+            give_back_freed_memory()
+    return results
+
+
+def file_result(rec: Record, strict: bool) -> FileResult:
+    """For the summary: "unchanged" means nothing to a committee reader, so it
+    gets the workbook's real status (which also keeps the summary's inputs,
+    and so its cache key, identical from one unchanged run to the next)."""
+    return FileResult(rec.shown, rec.summary_status(strict), rec.messages, rec.branch(), rec.sha256, rec.document,
+                      name=rec.name, duplicate_of=rec.duplicate_of)
+
+
+def _load_summary_state(run: Build) -> dict:
+    """{"key": …, "stats": {file: [size, mtime_ns]}, "pdf_stat": …} ({} when absent or damaged)."""
+    try:
+        state = json.loads((run.out / SUMMARY_STATE_NAME).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _json_stats(run: Build, files) -> dict[str, list[int] | None]:
+    return {rel: list(key) if (key := stat_key(run.out / rel)) else None for rel in files}
+
+
+_malloc_trim = None
+
+
+def give_back_freed_memory() -> None:
+    """Return freed heap pages to the system (glibc only; elsewhere nothing).
+
+    The stored Branches are malloc'ed byte strings and the parsed ones are
+    mostly small objects in Python's own arenas, which cannot reuse the space
+    the byte strings leave: without this, both copies count in the peak."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
