@@ -39,6 +39,7 @@ from .schema import (
     PROBLEMS,
     SECTION_TITLES,
     SECTIONS,
+    SHORT_KINDS,
     VERSION_NAME,
     Column,
     Sheet,
@@ -207,10 +208,10 @@ def _section_sheet(ws: Worksheet, sheet: Sheet) -> None:
         for row in range(2, ROWS + 2):
             cell = ws.cell(row=row, column=index)
             cell.border = _BORDER
-            cell.alignment = _CENTER if column.kind in ("number", "category", "date", "status", "refs") else _WRAP
+            cell.alignment = _CENTER if column.kind in SHORT_KINDS else _WRAP
             if column.kind == "number":
                 cell.value = row - 1
-            elif column.kind == "date":
+            elif column.kind in ("date", "deadline"):
                 cell.number_format = DATE_FORMAT
             elif column.kind == "refs":
                 cell.number_format = "@"  # "1,3" must stay text
@@ -225,7 +226,7 @@ def _column_validation(ws: Worksheet, ref: str, column: Column) -> None:
         _list_validation(ws, ref, CATEGORIES_NAME, column.label, column.prompt, "问题所属方面")
     elif column.kind == "status":
         _list_validation(ws, ref, STATUSES_NAME, column.label, column.prompt, "完成情况")
-    elif column.kind == "date":
+    elif column.kind in ("date", "deadline"):
         _date_validation(ws, ref, column.label, column.prompt)
 
 

@@ -1,0 +1,111 @@
+"""A section sheet's rows → items (problems, causes, measures).
+
+The header gives column index → schema column; each item row's cells are
+read by their column's ``kind`` (:data:`reporter.reader.rules.PARSERS`) into
+the model record's fields of the same names.  An item whose headline cell is
+merged over several rows is one item; its details are the detail cells of
+those rows, in order.
+"""
+
+from __future__ import annotations
+
+from ..model import Cause, Item, Measure, Problem
+from ..schema import HEADER_SEARCH_ROWS, Sheet
+from ..text import clean, looks_like_list, remove_bidi, strip_numbering
+from .cells import Collector
+from .grid import Grid, shown
+from .layout import Header, find_header
+from .rules import PARSERS, Cell, Context, join_parts, ordered
+
+RECORDS: dict[str, type[Item]] = {"problems": Problem, "causes": Cause, "measures": Measure}
+
+
+def section_header(cells: Collector, grid: Grid, section: Sheet) -> Header | None:
+    """The sheet's header (E203 without the headline column; W304 for each unknown column)."""
+    header = find_header(grid, section)
+    headline = section.headline
+    columns = "、".join(c.label for c in section.columns)
+    if header is None or headline not in header.columns.values():
+        cells.fail("E203", f"“{grid.name}”表中找不到“{headline.label}”列；请在前 {HEADER_SEARCH_ROWS} 行内保留"
+                           f"标准模板的表头：{columns}。", grid)
+        return None
+    for c, (r, text) in sorted(header.other.items()):
+        if clean(text):
+            cells.warn("W304", f"“{shown(clean(text))}”列不是标准模板中的列，其内容已忽略；"
+                               f"本表可用的列有：{columns}。", grid, r, c)
+    return header
+
+
+def _headline(cells: Collector, grid: Grid, section: Sheet, first: int, c: int, span: range,
+              details_col: int | None) -> str:
+    """The row's headline text ("" when the row does not count: W310, W317 and E207 are reported here)."""
+    label = section.headline.label
+    if (first, c) in grid.formulas:
+        cells.formula(grid, first, c, f"{label}（该行未计入）")
+        return ""
+    raw = grid.raw(first, c)
+    text = strip_numbering(cells.text(raw, grid, first, c)) if raw not in (None, "") else ""
+    if text and isinstance(raw, str) and looks_like_list(remove_bidi(raw)[0]):
+        cells.warn("W317", f"这一格“{label}”里似乎写了好几条（如“一是……二是……”），材料中会成为一条；"
+                           f"请每行只写一条，把各条分别写在不同的行里，材料会自动编号。", grid, first, c)
+    if not text and details_col is not None and any(clean(grid.raw(k, details_col)) for k in span):
+        cells.warn("W310", f"第 {first + 1} 行填写了内容但“{label}”为空，该行未计入；"
+                           f"请补写{label}（一句话概括）。", grid, first, c)
+    return text
+
+
+def _row_values(grid: Grid, header: Header, section: Sheet, first: int, span: range) -> dict:
+    """An item's raw cells: ``_details`` (value, row) pairs, ``_number``, and column key → (value, col)."""
+    values: dict = {"_row": first}
+    for c, column in header.columns.items():
+        if column is section.details:
+            values["_details"] = ([(grid.raw(k, c), k) for k in span], c)
+        elif column.kind == "number":
+            values["_number"] = (grid.get(first, c), c)
+        elif not column.headline:
+            values[column.key] = (grid.get(first, c, fill=column.fills_merged), c)
+    return values
+
+
+def section_rows(cells: Collector, grid: Grid, section: Sheet) -> list[dict] | None:
+    """The section's items as dicts of raw values (None on a structure error)."""
+    header = section_header(cells, grid, section)
+    if header is None:
+        return None
+    head_col = next(c for c, col in header.columns.items() if col is section.headline)
+    details_col = next((c for c, col in header.columns.items() if col is section.details), None)
+    out = []
+    r = header.row + 1
+    while r < len(grid.rows):
+        first, r = r, grid.down_end.get((r, head_col), r) + 1  # the item's rows: first .. r - 1
+        span = range(first, r)
+        headline = _headline(cells, grid, section, first, head_col, span, details_col)
+        if not headline:
+            continue
+        values = _row_values(grid, header, section, first, span)
+        for c in header.columns:
+            for k in span:
+                if (k, c) in grid.formulas and c != head_col:
+                    cells.formula(grid, k, c)
+        values["_headline"] = headline
+        out.append(values)
+    return out
+
+
+def items(cells: Collector, grid: Grid, section: Sheet, rows: list[dict], ctx: Context) -> list[Item]:
+    """The section's model records, in document order, numbered (see :func:`ordered`)."""
+    record = RECORDS[section.key]
+    out: list[Item] = []
+    for values, number in ordered(cells, grid, rows):
+        r = values["_row"]
+        details = ""
+        if "_details" in values:
+            parts, c = values["_details"]
+            details = join_parts([cells.text(value, grid, k, c) for value, k in parts])
+        fields: dict = {"headline": values["_headline"], "details": details, "number": number, "row": r + 1}
+        for column in section.columns:
+            if column.key in values:
+                value, c = values[column.key]
+                fields.update(PARSERS[column.kind](cells, Cell(grid, r, c, value), column, ctx))
+        out.append(record(**fields))
+    return out
