@@ -1,26 +1,39 @@
-"""Printing per-file results: a rich table on a terminal, plain lines otherwise."""
+"""What the CLI prints from a command's result: tables, finding lines, JSON.
+
+Commands return results; only the CLI prints, through these helpers.  On a
+terminal a rich table, otherwise plain lines (cron, a pipe).
+"""
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import TextIO
+from typing import Iterable, TextIO
 
+from .labels import LEVEL, LEVEL_STYLE, NO_PLACE, STATUS, STATUS_STYLE, message_line, tally
 from .model import FileResult, Message
 
-STATUS_LABELS = {"ok": "通过", "warning": "有警告", "failed": "未通过", "unchanged": "未变化"}
-_STATUS_STYLES = {"ok": "green", "warning": "yellow", "failed": "bold red", "unchanged": "dim"}
+
+def finding_line(m: Message) -> str:
+    """``警告  存在的问题!B3  W301  …`` — a finding with its level spelt out (``render``)."""
+    return f"{LEVEL[m.level]}  {message_line(m)}"
 
 
-def message_line(m: Message) -> str:
-    """``存在的问题!C7  W301  …`` (the location is "-" when there is none)."""
-    return f"{m.where or '-'}  {m.code}  {m.message}"
+def print_findings(messages: Iterable[Message], stream: TextIO | None = None) -> None:
+    stream = stream or sys.stdout
+    for m in messages:
+        stream.write(finding_line(m) + "\n")
+
+
+def print_json(document: object, stream: TextIO | None = None) -> None:
+    """A JSON document as `--json` prints it: UTF-8 text, indented."""
+    (stream or sys.stdout).write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 def totals_line(totals: dict[str, int], ignored: int = 0) -> str:
-    line = (f"共 {totals.get('workbooks', 0)} 个工作簿：通过 {totals.get('ok', 0)}，"
-            f"有警告 {totals.get('warning', 0)}，未通过 {totals.get('failed', 0)}")
+    line = f"共 {totals.get('workbooks', 0)} 个工作簿：{tally(totals)}"
     if totals.get("unchanged"):
-        line += f"，未变化 {totals['unchanged']}"
+        line += "，" + tally(totals, ("unchanged",))
     if ignored:
         line += f"；另有 {ignored} 个非工作簿文件已忽略"
     return line + "。"
@@ -37,7 +50,7 @@ def print_validation(results: list[FileResult], ignored: list[str], totals: dict
         _print_rich(results, ignored, totals, stream)
         return
     for result in results:
-        stream.write(f"[{STATUS_LABELS[result.status]}] {_title(result)}\n")
+        stream.write(f"[{STATUS[result.status]}] {_title(result)}\n")
         for m in result.messages:
             stream.write(f"    {message_line(m)}\n")
     stream.write(totals_line(totals, len(ignored)) + "\n")
@@ -52,11 +65,10 @@ def _print_rich(results: list[FileResult], ignored: list[str], totals: dict[str,
     for name in ("文件", "状态", "位置", "代码", "说明"):
         table.add_column(name, overflow="fold")
     for result in results:
-        style = _STATUS_STYLES[result.status]
-        table.add_row(Text(_title(result)), Text(STATUS_LABELS[result.status], style=style), "", "", "")
+        style = STATUS_STYLE[result.status]
+        table.add_row(Text(_title(result)), Text(STATUS[result.status], style=style), "", "", "")
         for m in result.messages:
-            table.add_row("", "", Text(m.where or "-"),
-                          Text(m.code, style="red" if m.level == "error" else "yellow"), Text(m.message))
+            table.add_row("", "", Text(m.where or NO_PLACE), Text(m.code, style=LEVEL_STYLE[m.level]), Text(m.message))
     console = Console(file=stream, highlight=False)
     console.print(table)
     console.print(totals_line(totals, len(ignored)))

@@ -15,7 +15,6 @@ cannot be opened at all is refused before the run (:class:`UsageError`).
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -24,12 +23,10 @@ from pathlib import Path
 from typing import IO, Iterable
 
 from .errors import UsageError, os_reason
+from .labels import STATUS, STATUS_STYLE, message_line, printable, tally
 from .model import Message
 
-STATUS_ZH = {"ok": "通过", "warning": "有警告", "failed": "未通过", "unchanged": "未变化"}
-_STATUS_STYLE = {"ok": "green", "warning": "yellow", "failed": "bold red", "unchanged": "dim"}
 _LEVEL = {"ok": "INFO", "unchanged": "INFO", "warning": "WARNING", "failed": "ERROR"}
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 TABLE_ROWS = 40  # above this, the table lists only the workbooks with findings
 
 
@@ -71,11 +68,6 @@ def append_line(path: Path, level: str, text: str) -> None:
         pass
 
 
-def printable(text: str) -> str:
-    """``text`` with control characters (escape codes in file names …) made visible."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
 @dataclass(frozen=True, slots=True)
 class Row:
     """One workbook's line in the output."""
@@ -88,19 +80,14 @@ class Row:
 
 
 def final_line(totals: dict[str, int], ignored: int, seconds: float) -> str:
-    line = (
-        f"完成：共 {totals['workbooks']} 个工作簿，通过 {totals['ok']}，有警告 {totals['warning']}，"
-        f"未通过 {totals['failed']}，未变化 {totals['unchanged']}"
-    )
+    line = f"完成：共 {totals['workbooks']} 个工作簿，{tally(totals, ('ok', 'warning', 'failed', 'unchanged'))}"
     if ignored:
         line += f"；另有 {ignored} 个非工作簿文件未处理"
     return line + f"；用时 {seconds:.1f} 秒"
 
 
 def message_lines(result: Row) -> list[str]:
-    return [
-        f"  {m.code} {m.where + '：' if m.where else ''}{m.message}" for m in result.messages
-    ]
+    return [f"  {message_line(m)}" for m in result.messages]
 
 
 class RunLog:
@@ -244,7 +231,7 @@ class RunLog:
             name = r.source
             if r.status == "unchanged" and not r.messages:
                 continue
-            text = f"{name}：{STATUS_ZH[r.status]}"
+            text = f"{name}：{STATUS[r.status]}"
             if r.document:
                 text += f" → {r.document}"
             body = "\n".join([text, *message_lines(r)])
@@ -260,7 +247,7 @@ class RunLog:
         for col in ("文件", "支部", "状态", "说明"):
             table.add_column(col, overflow="fold")
         for r in shown:
-            notes = [f"{m.code} {m.where + '：' if m.where else ''}{m.message}" for m in r.messages[:5]]
+            notes = [message_line(m) for m in r.messages[:5]]
             if len(r.messages) > 5:
                 notes.append(f"……另有 {len(r.messages) - 5} 条")
             if not notes and r.document:
@@ -268,7 +255,7 @@ class RunLog:
             table.add_row(
                 Text(printable(r.source)),
                 Text(printable(r.name) if r.name else "—"),
-                Text(STATUS_ZH[r.status], style=_STATUS_STYLE[r.status]),
+                Text(STATUS[r.status], style=STATUS_STYLE[r.status]),
                 Text("\n".join(map(printable, notes))),
             )
         if shown:
