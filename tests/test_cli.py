@@ -162,3 +162,52 @@ def test_an_empty_path_is_a_usage_error(tmp_path, monkeypatch, capsys, argv, wha
     assert code == 2
     assert err == f"错误：{what}是空的（命令行里的变量可能没有设置），请写明路径。\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written anywhere
+
+
+# ------------------------------------------------------------------ labels: what every output shares (issue 13)
+
+def test_one_finding_line_everywhere():
+    from reporter.findings import message
+    from reporter.labels import message_line
+
+    located = message("W301", sheet="存在的问题", cell="B3", value="组织建设", allowed="理论学习、其他")
+    assert message_line(located) == "存在的问题!B3  W301  方面“组织建设”不在规定的类别中；请从下拉列表中选择：理论学习、其他。"
+    whole_file = message("E103")
+    assert message_line(whole_file) == "-  E103  文件已加密，请取消密码后重新提交。"
+
+
+def test_console_and_run_log_write_the_same_finding_line():
+    from reporter.console import finding_line
+    from reporter.findings import message
+    from reporter.labels import message_line
+    from reporter.runlog import Row, message_lines
+
+    m = message("E110", variant="sheet", sheet="基本信息")
+    assert finding_line(m) == f"错误  {message_line(m)}"
+    assert message_lines(Row("a.xlsx", "failed", None, None, (m,))) == [f"  {message_line(m)}"]
+
+
+def test_status_labels_and_tally():
+    from reporter.console import totals_line
+    from reporter.labels import STATUS, SUMMARY_STATUS, tally
+    from reporter.runlog import final_line
+
+    assert STATUS == {"ok": "通过", "warning": "有警告", "failed": "未通过", "unchanged": "未变化"}
+    assert SUMMARY_STATUS["failed"] == "已提交但未通过" and SUMMARY_STATUS["missing"] == "未提交"
+    assert tally({"ok": 2, "failed": 1}) == "通过 2，有警告 0，未通过 1"
+    totals = {"workbooks": 4, "ok": 2, "warning": 1, "failed": 0, "unchanged": 1}
+    assert totals_line(totals, 1) == "共 4 个工作簿：通过 2，有警告 1，未通过 0，未变化 1；另有 1 个非工作簿文件已忽略。"
+    assert final_line(totals, 0, 1.25) == "完成：共 4 个工作簿，通过 2，有警告 1，未通过 0，未变化 1；用时 1.2 秒"
+
+
+def test_one_escaper_for_names_and_paths():
+    import os
+
+    from reporter.labels import printable, shown_path
+
+    assert printable("红色\x1b[31m.xlsx") == "红色\\x1b[31m.xlsx"
+    assert printable("一\u2028二\x85") == "一\\x2028二\\x85"
+    assert printable("正常的名字.xlsx") == "正常的名字.xlsx"
+    gbk_name = os.fsdecode("乱码".encode("gbk") + b".xlsx")  # a name from another system's encoding
+    assert shown_path(gbk_name) == "\\xc2\\xd2\\xc2\\xeb.xlsx"
+    assert shown_path("子文件夹/换\n行.xlsx") == "子文件夹/换\\x0a行.xlsx"
