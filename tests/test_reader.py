@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from reporter import TEMPLATE_VERSION
 from reporter.config import Config, Limits
 from reporter.text import clean, parse_date, strip_numbering, xml_safe
-from reporter.workbook import fill_template, parse_refs, read_path, read_workbook
+from reporter.reader import fill_template, parse_refs, read_path, read_workbook
 
 CONFIG = Config()
 

@@ -25,7 +25,7 @@ from helpers import (
 
 from reporter.config import Config, Limits
 from reporter.pipeline import process
-from reporter.workbook import read_workbook
+from reporter.reader import read_workbook
 
 CONFIG = Config()
 

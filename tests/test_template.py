@@ -19,6 +19,7 @@ from reporter import TEMPLATE_VERSION
 from reporter.cli import app
 from reporter.config import Config, Fonts, Limits, PdfSettings, load_config, parse_config
 from reporter.errors import UsageError
+from reporter.reader import read_workbook
 from reporter.schema import (
     CAUSES,
     INFO_FIELDS,
@@ -222,11 +223,10 @@ def type_in(path: Path) -> None:
 
 
 def test_filled_template_validates_with_no_findings(tmp_path):
-    workbook = pytest.importorskip("reporter.workbook", reason="the reader (reporter.workbook) is not there yet")
     path = tmp_path / "机关第三党支部.xlsx"
     write_template(path, Config())
     type_in(path)
-    result = workbook.read_workbook(path.read_bytes(), path.name, Config())
+    result = read_workbook(path.read_bytes(), path.name, Config())
     assert result.messages == ()
     branch = result.branch
     assert branch.info.name == "机关第三党支部" and branch.info.meeting_date == date(2023, 12, 22)
@@ -241,8 +241,7 @@ def test_filled_template_validates_with_no_findings(tmp_path):
 
 
 def test_blank_template_lacks_only_what_the_branch_must_fill(template_path):
-    workbook = pytest.importorskip("reporter.workbook", reason="the reader (reporter.workbook) is not there yet")
-    result = workbook.read_workbook(template_path.read_bytes(), template_path.name, Config())
+    result = read_workbook(template_path.read_bytes(), template_path.name, Config())
     errors = sorted(m.code for m in result.messages if m.level == "error")
     assert errors == ["E204", "E205"]  # 支部名称 empty, no problem rows (pre-numbered rows do not count)
 

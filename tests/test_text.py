@@ -22,7 +22,7 @@ from reporter.text import (
     remove_bidi,
     strip_numbering,
 )
-from reporter.workbook import read_workbook
+from reporter.reader import read_workbook
 
 # ------------------------------------------------------------ strip_numbering
 

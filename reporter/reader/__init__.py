@@ -25,7 +25,8 @@ from pathlib import Path
 from .. import TEMPLATE_VERSION
 from ..config import Config
 from ..errors import os_reason
-from ..model import Branch, Message, ReadResult, error
+from ..findings import message
+from ..model import Branch, Message, ReadResult
 from ..schema import INFO_SHEET, INFO_SHEET_SYNONYMS, INSTRUCTIONS_SHEET, SECTIONS
 from .cells import Collector
 from .grid import Grid, cell_ref, load_grid, shown, sheet_extent, untrusted_formulas
@@ -63,9 +64,11 @@ def _section_grids(book, package: Package, cells: Collector, names: list[str]) -
         name = find_sheet(names, section.names)
         if name is None:
             if section.required:
-                found = "、".join(f"“{shown(n)}”" for n in book.sheet_names) or "（没有工作表）"
-                cells.fail("E202", f"缺少“{section.name}”工作表（本工作簿中的工作表有：{found}）；"
-                                   f"请使用标准模板，保留“{section.name}”表并填写；如果表改了名字，请改回“{section.name}”。")
+                found = "、".join(f"“{shown(n)}”" for n in book.sheet_names)
+                if found:
+                    cells.add("E202", variant="found", section=section.name, found=found)
+                else:
+                    cells.add("E202", variant="none", section=section.name)
             continue
         grids[section.key] = load_grid(book, name, package, cells.config)
     return grids
@@ -77,17 +80,15 @@ def _no_rows(cells: Collector, grids: dict[str, Grid], rows: dict[str, list | No
         return
     grid = grids[key]
     if key == "problems":
-        cells.fail("E205", "“存在的问题”表中没有填写任何问题；请至少填写一个问题的“问题概述”。", grid)
+        cells.add("E205", grid)
     else:
-        label = next(s.name for s in SECTIONS if s.key == key)
-        cells.warn("W311", f"“{label}”表中没有填写任何内容，材料中该部分将为空；请补充填写。", grid)
+        cells.add("W311", grid, section=next(s.name for s in SECTIONS if s.key == key))
 
 
 def _read(book, package: Package, cells: Collector) -> ReadResult:
     names = [n for n in book.sheet_names if norm_name(n) != norm_name(INSTRUCTIONS_SHEET)]
     if package.version is not None and package.version > TEMPLATE_VERSION:
-        cells.warn("W308", f"此工作簿来自更新版本的模板（第 {package.version} 版，本程序支持第 {TEMPLATE_VERSION} 版），"
-                           "部分内容可能无法识别；请升级 reporter 或使用当前模板。")
+        cells.add("W308", version=package.version, supported=TEMPLATE_VERSION)
     info_name = find_sheet(names, (INFO_SHEET, *INFO_SHEET_SYNONYMS))
     info = branch_info(cells, load_grid(book, info_name, package, cells.config) if info_name else None)
     grids = _section_grids(book, package, cells, names)
@@ -119,21 +120,21 @@ def read_path(path: Path, config: Config, root: Path | None = None) -> ReadResul
         data = path.read_bytes()
     except FileNotFoundError:
         if path.is_symlink():
-            return _failed("E121", "这是一个快捷方式（符号链接），但它指向的文件不存在；请把工作簿本身放入文件夹。")
-        return _failed("E121", "读取时找不到该文件（可能在运行期间被移动或删除）。")
+            return _failed("E121", "dangling")
+        return _failed("E121", "vanished")
     except PermissionError:
-        return _failed("E120", "没有读取该文件的权限；请让管理员开放读取权限后重试。")
+        return _failed("E120")
     except IsADirectoryError:
-        return _failed("E122", "这是一个文件夹，不是工作簿。")
+        return _failed("E122", "folder")
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return ReadResult(None, (_symlink_loop(),))
-        return _failed("E124", f"读取文件时出错（{os_reason(exc)}）；请稍后重试，或联系管理员检查文件所在的磁盘或共享文件夹。")
+            return _failed("E122", "loop")
+        return _failed("E124", reason=os_reason(exc))
     return read_workbook(data, path.name, config)
 
 
-def _failed(code: str, text: str) -> ReadResult:
-    return ReadResult(None, (error(code, text),))
+def _failed(code: str, variant: str = "", **fields: object) -> ReadResult:
+    return ReadResult(None, (message(code, variant=variant, **fields),))
 
 
 def _refuse_path(path: Path, config: Config, root: Path | None) -> Message | None:
@@ -142,15 +143,11 @@ def _refuse_path(path: Path, config: Config, root: Path | None) -> Message | Non
         try:
             resolved = path.resolve()
         except RuntimeError:  # Python < 3.13 reports a symlink loop this way
-            return _symlink_loop()
+            return message("E122", variant="loop")
         if not resolved.is_relative_to(Path(root).resolve()):
-            return error("E123", "这是一个指向输入文件夹以外的快捷方式（符号链接），出于安全原因不读取；"
-                                 "请把工作簿本身放入文件夹。")
+            return message("E123")
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
-        return error("E122", "这不是一个普通文件（可能是文件夹或设备），无法作为工作簿读取。")
+        return message("E122", variant="special")
     return too_large(info.st_size, config)
 
-
-def _symlink_loop() -> Message:
-    return error("E122", "这是一个循环指向自身的快捷方式（符号链接），不是工作簿，无法读取；请把工作簿本身放入文件夹。")

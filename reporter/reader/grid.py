@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..schema import HEADER_SEARCH_ROWS
 from ..text import remove_bidi, xml_safe
-from .package import RESAVE, Package, refuse
+from .package import Package, refuse
 
 
 def cell_ref(row: int, col: int) -> str:
@@ -113,13 +113,15 @@ def check_extent(name: str, rows: int, cols: int, low: str | None, right: str | 
     limits = config.limits
     name = xml_safe(name)
     if rows > limits.max_rows:
-        where = f"（最下面有内容的单元格是 {low}）" if low else ""
-        raise refuse("E206", f"“{name}”表有 {rows} 行{where}，超过上限 {limits.max_rows} 行，已拒绝读取；"
-                             "请删除多余的行后重新提交。", name)
+        raise _too_large("rows", name, rows, limits.max_rows, low)
     if cols > limits.max_columns:
-        where = f"（最右边有内容的单元格是 {right}）" if right else ""
-        raise refuse("E206", f"“{name}”表有 {cols} 列{where}，超过上限 {limits.max_columns} 列，已拒绝读取；"
-                             "请删除多余的列后重新提交。", name)
+        raise _too_large("columns", name, cols, limits.max_columns, right)
+
+
+def _too_large(what: str, sheet: str, count: int, limit: int, corner: str | None):
+    if corner:
+        return refuse("E206", f"{what}_at", sheet=sheet, count=count, limit=limit, corner=corner)
+    return refuse("E206", what, sheet=sheet, count=count, limit=limit)
 
 
 # ------------------------------------------------------------------ grid
@@ -195,7 +197,7 @@ def load_grid(book, name: str, package: Package, config: Config) -> Grid:
     try:
         sheet = book.get_sheet_by_name(name)
     except Exception:  # noqa: BLE001
-        raise refuse("E110", f"“{shown(name)}”表已损坏，无法读取；{RESAVE}", shown(name)) from None
+        raise refuse("E110", "sheet", sheet=shown(name)) from None
     if package.kind != "xlsx":  # other formats: check after loading
         check_extent(name, sheet.total_height or 0, sheet.total_width or 0, None, None, config)
     return make_grid(sheet, shown(name), formulas)

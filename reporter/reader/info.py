@@ -41,20 +41,18 @@ def _layout(cells: Collector, grid: Grid) -> InfoLayout | None:
     if layout is not None:
         names = "、".join(f.label for f in INFO_FIELDS)
         for r, c, text in unknown_labels(grid, layout):
-            cells.warn("W313", f"“{shown(text)}”不是基本信息中的项目，已忽略；可填写的项目有：{names}。", grid, r, c)
+            cells.add("W313", grid, r, c, value=shown(text), labels=names)
     for r, c in sorted(grid.formulas):
-        cells.formula(grid, r, c, "支部名称" if layout and layout.where.get("name") == (r, c) else None)
+        cells.formula(grid, r, c, "name" if layout and layout.where.get("name") == (r, c) else "")
     if layout is None:
-        cells.fail("E208", f"无法识别“{grid.name}”表的格式：表中找不到“支部名称”“上级党组织”等项目名称。"
-                           "请使用标准模板：一列写项目名称（支部名称、上级党组织……），右边一列写内容；"
-                           "也可以第一行写项目名称、第二行写对应的内容。", grid)
+        cells.add("E208", grid)
     return layout
 
 
 def branch_info(cells: Collector, grid: Grid | None) -> BranchInfo | None:
     """The branch's 基本信息 (None after E201 / E204 / E208)."""
     if grid is None:
-        cells.fail("E201", f"缺少“{INFO_SHEET}”工作表；请使用标准模板，在“{INFO_SHEET}”表中填写支部名称等信息。")
+        cells.add("E201", info_sheet=INFO_SHEET)
         return None
     layout = _layout(cells, grid)
     if layout is None:
@@ -72,8 +70,7 @@ def branch_info(cells: Collector, grid: Grid | None) -> BranchInfo | None:
     if not fields.get("name"):
         r, c = layout.where.get("name", (None, None))
         if (r, c) not in grid.formulas:  # already reported as a formula
-            cells.fail("E204", f"没有填写支部名称；请在“{INFO_SHEET}”表“支部名称”一项的内容栏填写党支部全称。",
-                       grid, r, c)
+            cells.add("E204", grid, r, c, info_sheet=INFO_SHEET)
         return None
     cells.name = fields["name"]  # type: ignore[assignment]
     return fill_info(fields, cells.config)

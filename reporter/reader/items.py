@@ -26,13 +26,11 @@ def section_header(cells: Collector, grid: Grid, section: Sheet) -> Header | Non
     headline = section.headline
     columns = "、".join(c.label for c in section.columns)
     if header is None or headline not in header.columns.values():
-        cells.fail("E203", f"“{grid.name}”表中找不到“{headline.label}”列；请在前 {HEADER_SEARCH_ROWS} 行内保留"
-                           f"标准模板的表头：{columns}。", grid)
+        cells.add("E203", grid, column=headline.label, rows=HEADER_SEARCH_ROWS, columns=columns)
         return None
     for c, (r, text) in sorted(header.other.items()):
         if clean(text):
-            cells.warn("W304", f"“{shown(clean(text))}”列不是标准模板中的列，其内容已忽略；"
-                               f"本表可用的列有：{columns}。", grid, r, c)
+            cells.add("W304", grid, r, c, column=shown(clean(text)), columns=columns)
     return header
 
 
@@ -41,16 +39,14 @@ def _headline(cells: Collector, grid: Grid, section: Sheet, first: int, c: int, 
     """The row's headline text ("" when the row does not count: W310, W317 and E207 are reported here)."""
     label = section.headline.label
     if (first, c) in grid.formulas:
-        cells.formula(grid, first, c, f"{label}（该行未计入）")
+        cells.formula(grid, first, c, "headline", column=label)
         return ""
     raw = grid.raw(first, c)
     text = strip_numbering(cells.text(raw, grid, first, c)) if raw not in (None, "") else ""
     if text and isinstance(raw, str) and looks_like_list(remove_bidi(raw)[0]):
-        cells.warn("W317", f"这一格“{label}”里似乎写了好几条（如“一是……二是……”），材料中会成为一条；"
-                           f"请每行只写一条，把各条分别写在不同的行里，材料会自动编号。", grid, first, c)
+        cells.add("W317", grid, first, c, column=label)
     if not text and details_col is not None and any(clean(grid.raw(k, details_col)) for k in span):
-        cells.warn("W310", f"第 {first + 1} 行填写了内容但“{label}”为空，该行未计入；"
-                           f"请补写{label}（一句话概括）。", grid, first, c)
+        cells.add("W310", grid, first, c, row=first + 1, column=label)
     return text
 
 

@@ -16,14 +16,13 @@ import zlib
 from dataclasses import dataclass, field
 
 from ..config import Config
-from ..model import Message, error
+from ..findings import message
+from ..model import Message
 from ..schema import CONVERT_SUFFIXES, VERSION_NAME, WORKBOOK_SUFFIXES
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 MB = 1024 * 1024
-SAVE_AS_XLSX = "请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（.xlsx）格式，再重新提交。"
-RESAVE = "请用 Excel 或 WPS 打开此工作簿，确认内容完整后“另存为” Excel 工作簿（.xlsx）格式，再重新提交；如果打不开，请从原稿重新填写。"
 _FULL_CALC = re.compile(rb"""<(?:[\w.-]+:)?calcPr\b[^>]*\sfullCalcOnLoad\s*=\s*["'](?:1|true)["']""")
 
 
@@ -34,8 +33,9 @@ class Refused(Exception):
         self.message = message
 
 
-def refuse(code: str, text: str, sheet: str | None = None) -> Refused:
-    return Refused(error(code, text, sheet))
+def refuse(code: str, variant: str = "", *, sheet: str | None = None, **fields: object) -> Refused:
+    """A refusal with the catalogue's finding ``code`` (see :func:`reporter.findings.message`)."""
+    return Refused(message(code, variant=variant, sheet=sheet, **fields))
 
 
 @dataclass(slots=True)
@@ -54,18 +54,17 @@ def too_large(size: int, config: Config) -> Message | None:
     limit = config.limits.max_file_mb
     if size <= limit * MB:
         return None
-    return error("E104", f"文件大小 {size / MB:.1f} MB，超过上限 {limit:g} MB；"
-                         "请删除工作簿中的图片、多余工作表后重新提交。")
+    return message("E104", size_mb=size / MB, limit_mb=limit)
 
 
 def check_package(data: bytes, suffix: str, config: Config) -> Package:
     """The checks on the raw bytes, by file extension and magic number."""
     if suffix in CONVERT_SUFFIXES:
-        raise refuse("E108", f"不支持 {suffix} 格式的文件。{SAVE_AS_XLSX}")
+        raise refuse("E108", "convert", suffix=suffix)
     if suffix not in WORKBOOK_SUFFIXES:
-        raise refuse("E108", f"“{suffix or '无扩展名'}”不是 Excel 工作簿格式。请提交用标准模板填写的 .xlsx 工作簿。")
+        raise refuse("E108", "other", suffix=suffix) if suffix else refuse("E108", "no_suffix")
     if not data:
-        raise refuse("E102", "文件是空的（0 字节），可能没有保存成功，请重新保存后提交。")
+        raise refuse("E102")
     large = too_large(len(data), config)
     if large is not None:
         raise Refused(large)
@@ -75,12 +74,11 @@ def check_package(data: bytes, suffix: str, config: Config) -> Package:
         return Package("ole")
     if data.startswith(b"PK"):
         return _open_zip(data, config)
-    raise refuse("E101", "文件不是 Excel 工作簿（内容无法识别），可能已损坏或只是改了扩展名；"
-                         "请提交用标准模板填写的 .xlsx 工作簿。")
+    raise refuse("E101", "unknown")
 
 
 def encrypted() -> Refused:
-    return refuse("E103", "文件已加密，请取消密码后重新提交。")
+    return refuse("E103")
 
 
 def open_book(data: bytes, package: Package, suffix: str):
@@ -95,15 +93,11 @@ def open_book(data: bytes, package: Package, suffix: str):
         if package.kind == "ole":
             if suffix in (".xlsx", ".xlsm", ".xlsb"):
                 raise encrypted() from None
-            raise refuse("E111", f"无法读取这个旧版 Excel（.xls）文件。{SAVE_AS_XLSX}") from None
-        raise refuse("E110", f"文件已损坏，无法读取。{RESAVE}") from None
+            raise refuse("E111") from None
+        raise refuse("E110", "book") from None
 
 
 # ------------------------------------------------------------------ zip
-
-
-def _bomb() -> Refused:
-    return refuse("E105", "文件解压后的内容超出上限（疑似“压缩炸弹”），已拒绝读取。")
 
 
 def _inflate(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -113,11 +107,11 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes:
     ``max_length`` keeps memory bounded whatever the header says.
     """
     if limit <= 0:  # zlib's max_length 0 would mean "no limit"
-        raise _bomb()
+        raise refuse("E105", "bomb")
     start = info.header_offset
     header = data[start:start + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise refuse("E101", "文件已损坏（压缩包结构不完整），无法读取；请重新保存后提交。")
+        raise refuse("E101", "truncated")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     begin = start + 30 + name_len + extra_len
     raw = data[begin:begin + info.compress_size]
@@ -127,11 +121,11 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes:
         try:
             out = zlib.decompressobj(-15).decompress(raw, limit + 1)
         except zlib.error:
-            raise refuse("E101", "文件已损坏（压缩数据有误），无法读取；请重新保存后提交。") from None
+            raise refuse("E101", "bad_data") from None
     else:
-        raise refuse("E101", "文件使用了不支持的压缩方式，请用 Excel 或 WPS 重新保存为 .xlsx 后提交。")
+        raise refuse("E101", "compression")
     if len(out) > limit or len(out) > info.file_size:
-        raise _bomb()
+        raise refuse("E105", "bomb")
     return out
 
 
@@ -140,8 +134,7 @@ def _no_entities(name: str, blob: bytes) -> None:
     if head in (b"\xff\xfe", b"\xfe\xff"):
         blob = blob.decode("utf-16", "replace").encode("utf-8", "replace")
     if b"<!DOCTYPE" in blob or b"<!ENTITY" in blob:
-        raise refuse("E107", f"文件中的 {name} 含有 XML 实体声明（DOCTYPE/ENTITY），出于安全原因拒绝读取；"
-                             "请用 Excel 或 WPS 重新另存为 .xlsx 后提交。")
+        raise refuse("E107", "part", part=name)
 
 
 def _zip_entries(data: bytes, config: Config) -> list[zipfile.ZipInfo]:
@@ -150,18 +143,15 @@ def _zip_entries(data: bytes, config: Config) -> list[zipfile.ZipInfo]:
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        raise refuse("E101", "文件已损坏（不是完整的 Excel 工作簿），无法读取；请重新保存后提交。") from None
+        raise refuse("E101", "not_zip") from None
     if len(infos) > limits.max_zip_entries:
-        raise refuse("E106", f"文件内部包含 {len(infos)} 个部件，超过上限 {limits.max_zip_entries} 个，已拒绝读取。")
+        raise refuse("E106", count=len(infos), limit=limits.max_zip_entries)
     declared = sum(i.file_size for i in infos)
     if declared > int(limits.max_uncompressed_mb * MB):
-        raise refuse("E105", f"文件解压后约 {declared / MB:.0f} MB，超过上限 {limits.max_uncompressed_mb:g} MB，已拒绝读取。")
+        raise refuse("E105", "size", size_mb=declared / MB, limit_mb=limits.max_uncompressed_mb)
     if declared > limits.max_compression_ratio * len(data) and declared > MB:
-        raise refuse("E105", "文件的压缩比异常（疑似“压缩炸弹”），已拒绝读取。")
+        raise refuse("E105", "ratio")
     return infos
-
-
-_NOT_A_SPREADSHEET = "（只是扩展名为表格格式），不是 Excel 工作簿；请提交用标准模板填写的 .xlsx 工作簿。"
 
 
 def _zip_kind(names: set[str]) -> str:
@@ -172,10 +162,10 @@ def _zip_kind(names: set[str]) -> str:
     if "content.xml" in names and "mimetype" in names:
         return "ods"
     if "word/document.xml" in names:
-        raise refuse("E109", f"这是一个 Word 文档{_NOT_A_SPREADSHEET}")
+        raise refuse("E109", "word")
     if "ppt/presentation.xml" in names:
-        raise refuse("E109", f"这是一个 PowerPoint 演示文稿{_NOT_A_SPREADSHEET}")
-    raise refuse("E101", "文件不是 Excel 工作簿（压缩包中没有工作簿内容），请提交用标准模板填写的 .xlsx 工作簿。")
+        raise refuse("E109", "powerpoint")
+    raise refuse("E101", "no_workbook")
 
 
 def _open_zip(data: bytes, config: Config) -> Package:
@@ -224,9 +214,9 @@ def _parse_parts(package: Package, *names: str) -> list:
     try:
         return [ET.fromstring(package.parts[n]) if i == 0 or package.parts.get(n) else None for i, n in enumerate(names)]
     except DefusedXmlException:
-        raise refuse("E107", "文件中含有 XML 实体声明，出于安全原因拒绝读取；请用 Excel 或 WPS 重新另存为 .xlsx 后提交。") from None
+        raise refuse("E107", "parser") from None
     except ET.ParseError:
-        raise refuse("E110", "文件已损坏（工作簿结构无法解析），请用 Excel 或 WPS 重新保存后提交。") from None
+        raise refuse("E110", "structure") from None
 
 
 def _read_package_xml(package: Package) -> None:

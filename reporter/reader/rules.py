@@ -54,8 +54,7 @@ def _category(cells: Collector, cell: Cell, column: Column, ctx: Context) -> dic
     category = cells.text(cell.value, cell.grid, cell.r, cell.c) or None
     allowed = cells.config.categories
     if category and category not in allowed:
-        cells.warn("W301", f"方面“{category}”不在规定的类别中；请从下拉列表中选择：{'、'.join(allowed)}。",
-                   cell.grid, cell.r, cell.c)
+        cells.add("W301", cell.grid, cell.r, cell.c, value=category, allowed="、".join(allowed))
     return {column.key: category}
 
 
@@ -63,8 +62,7 @@ def _status(cells: Collector, cell: Cell, column: Column, ctx: Context) -> dict:
     status = cells.text(cell.value, cell.grid, cell.r, cell.c) or None
     statuses = cells.config.statuses
     if status and status not in statuses:
-        cells.warn("W306", f"完成情况“{status}”无法识别；请从下拉列表中选择：{'、'.join(statuses)}。",
-                   cell.grid, cell.r, cell.c)
+        cells.add("W306", cell.grid, cell.r, cell.c, value=status, allowed="、".join(statuses))
     return {column.key: status}
 
 
@@ -75,12 +73,10 @@ def _refs(cells: Collector, cell: Cell, column: Column, ctx: Context) -> dict:
     text = cells.text(value, grid, r, c)
     refs, bad = parse_refs(value, ctx.problems)
     if bad:
-        cells.warn("W312", f"对应问题“{text}”中的“{'、'.join(bad)}”无法识别；"
-                           "请填写问题的序号，多个用逗号或顿号分隔，如“1,3”；对应全部问题可写“全部”。", grid, r, c)
+        cells.add("W312", grid, r, c, value=text, bad="、".join(bad))
     missing = [n for n in refs if n not in ctx.problems]
     if missing and ctx.problems:  # no problems at all is E205 already
-        cells.warn("W303", f"对应问题中的 {'、'.join(map(str, missing))} 号问题在“存在的问题”表中不存在；"
-                           "请核对问题序号。", grid, r, c)
+        cells.add("W303", grid, r, c, missing="、".join(map(str, missing)))
     return {column.key: refs, f"{column.key}_text": text}
 
 
@@ -91,11 +87,9 @@ def _deadline(cells: Collector, cell: Cell, column: Column, ctx: Context) -> dic
     found = parse_deadline(value)
     text = (cells.text(value, grid, r, c) or None) if found.text is not None else None
     if not found.ok:
-        cells.warn("W302", f"完成时限“{text}”无法识别为日期，已原样保留，不计算是否逾期；"
-                           "请写成 2024-03-31、2024年6月、2024年底或“长期坚持”的形式。", grid, r, c)
+        cells.add("W302", grid, r, c, "deadline", value=text)
     if found.due and ctx.meeting and found.due < ctx.meeting:
-        cells.warn("W305", f"完成时限 {text or chinese_date(found.due)} 早于会议日期 {chinese_date(ctx.meeting)}；"
-                           "请核对完成时限。", grid, r, c)
+        cells.add("W305", grid, r, c, deadline=text or chinese_date(found.due), meeting=chinese_date(ctx.meeting))
     return {column.key: found.due, f"{column.key}_text": text}
 
 
@@ -147,15 +141,11 @@ def _by_number(cells: Collector, grid: Grid, rows: list[dict], typed: list[int])
     if [typed[i] for i in order] == list(range(1, n + 1)):
         i = next((i for i in range(n) if typed[i] != i + 1), None)  # the first row out of place
         if i is not None:
-            cells.warn("W315", "序号没有按从小到大的顺序排列；材料中按序号排列和编号（序号 1 为（一）、序号 2 为（二）……），"
-                               "“对应问题”仍按序号理解。如不是这个意思，请调整序号。", grid, *_number_cell(rows[i]))
+            cells.add("W315", grid, *_number_cell(rows[i]), "order")
         return [(rows[i], typed[i]) for i in order]
     first_gap = next(i for pos, i in enumerate(order, 1) if typed[i] != pos)
     shown = "、".join(str(typed[i]) for i in order[:10]) + ("……" if n > 10 else "")
-    cells.warn("W315", f"序号（{shown}）不是从 1 开始连续的编号；"
-                       f"材料中按序号从小到大依次编为（一）至（{chinese_number(n)}），"
-                       "“对应问题”中的数字按这个顺序（第几项）理解。请把序号改为 1、2、3……并核对“对应问题”。",
-               grid, *_number_cell(rows[first_gap]))
+    cells.add("W315", grid, *_number_cell(rows[first_gap]), "gaps", numbers=shown, last=chinese_number(n))
     return [(rows[i], pos) for pos, i in enumerate(order, 1)]
 
 
@@ -165,17 +155,14 @@ def _check_row_order(cells: Collector, grid: Grid, rows: list[dict], typed: list
     differs = None
     for pos, (v, t) in enumerate(zip(rows, typed), 1):
         if t is not None and t in seen:
-            cells.warn("W309", f"序号 {t} 与第 {seen[t]} 行重复；材料按行的顺序编号，"
-                               "“对应问题”中的数字按行的顺序（第几项）理解。请改为不重复的序号。", grid, *_number_cell(v))
+            cells.add("W309", grid, *_number_cell(v), number=t, row=seen[t])
         elif t is not None and t != pos and differs is None:
             differs = (v, t, pos)
         if t is not None:
             seen.setdefault(t, v["_row"] + 1)
     if differs is not None and not cells.has("W309", grid):
         v, t, pos = differs
-        cells.warn("W315", f"有的行没有填写序号或序号不是数字，第 {v['_row'] + 1} 行的序号 {t} 与它在表中的位置（第 {pos} 项）不一致；"
-                           "材料按行的顺序编号，“对应问题”中的数字按行的顺序（第几项）理解。请把序号补齐为 1、2、3……。",
-                   grid, *_number_cell(v))
+        cells.add("W315", grid, *_number_cell(v), "position", row=v["_row"] + 1, number=t, position=pos)
 
 
 # ------------------------------------------------------------ value rules
