@@ -208,6 +208,44 @@ def _on(el: etree._Element | None) -> bool:
     return el is not None and el.get(_w("val"), "true").lower() not in ("0", "false", "off")
 
 
+def _referenced(sect: etree._Element | None, by_id: dict[str, tuple[str, str]], kind: str) -> dict[str, str]:
+    """The ``kind`` ("header"/"footer") parts the section refers to: type (default/first/even) → part."""
+    found: dict[str, str] = {}
+    for ref_el in sect.findall(_w(f"{kind}Reference")) if sect is not None else ():
+        suffix, part = by_id.get(ref_el.get(f"{{{R_NS}}}id", ""), ("", ""))
+        if suffix == kind:
+            found.setdefault(ref_el.get(_w("type"), "default"), part)
+    return found
+
+
+def _chosen_headers(headers: dict[str, str], sect: etree._Element | None,
+                    settings: etree._Element | None) -> tuple[dict[str, str], bool]:
+    """(header type → part to use, whether the first page has its own header)."""
+    # Which header shows where: Word shows the default header on even pages
+    # unless the reference asks for its own even header; the first page has
+    # its own (possibly empty) header only when the reference says so.
+    title_page = sect is not None and _on(sect.find(_w("titlePg")))
+    chosen: dict[str, str] = {}
+    if "default" in headers:
+        chosen["default"] = headers["default"]
+    even_odd = settings is not None and _on(settings.find(_w("evenAndOddHeaders")))
+    if (headers.get("even") if even_odd else None) or "default" in headers:
+        chosen["even"] = headers["even"] if even_odd and "even" in headers else headers["default"]
+    if title_page and "first" in headers:
+        chosen["first"] = headers["first"]
+    return chosen, title_page
+
+
+def _font_table(ours: bytes, theirs: bytes) -> bytes:
+    """Our font table plus the fonts of the reference's that it lacks."""
+    table = etree.fromstring(ours)
+    known = {f.get(_w("name")) for f in table}
+    for font in etree.fromstring(theirs, _PARSER).findall(_w("font")):
+        if font.get(_w("name")) not in known:
+            table.append(font)
+    return etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _letterhead_base(files: dict[str, bytes], fonts: Fonts) -> Base:
     """Our base plus the reference's headers, logo, theme and own styles."""
     main, sect, rels = _main_part(files)
@@ -220,16 +258,8 @@ def _letterhead_base(files: dict[str, bytes], fonts: Fonts) -> Base:
             by_id[r.get("Id", "")] = (suffix, part)
             targets.setdefault(suffix, part)
 
-    def referenced(kind: str) -> dict[str, str]:  # header/footer type → part
-        found = {}
-        for ref_el in sect.findall(_w(f"{kind}Reference")) if sect is not None else ():
-            suffix, part = by_id.get(ref_el.get(f"{{{R_NS}}}id", ""), ("", ""))
-            if suffix == kind:
-                found.setdefault(ref_el.get(_w("type"), "default"), part)
-        return found
-
     notes = _page_notes(sect)
-    if referenced("footer"):
+    if _referenced(sect, by_id, "footer"):
         notes.append(FOOTER_NOTE.format(font=fonts.page_number))
     styles = etree.fromstring(files[targets["styles"]], _PARSER) if "styles" in targets else None
     if styles is not None:
@@ -238,20 +268,8 @@ def _letterhead_base(files: dict[str, bytes], fonts: Fonts) -> Base:
     if changed:
         notes.append(f"参考文档中的样式{'、'.join(f'“{c}”' for c in changed)}已按公文格式重设。")
 
-    # Which header shows where: Word shows the default header on even pages
-    # unless the reference asks for its own even header; the first page has
-    # its own (possibly empty) header only when the reference says so.
-    headers = referenced("header")
     settings = etree.fromstring(files[targets["settings"]], _PARSER) if "settings" in targets else None
-    title_page = sect is not None and _on(sect.find(_w("titlePg")))
-    chosen: dict[str, str] = {}
-    if "default" in headers:
-        chosen["default"] = headers["default"]
-    even_odd = settings is not None and _on(settings.find(_w("evenAndOddHeaders")))
-    if (headers.get("even") if even_odd else None) or "default" in headers:
-        chosen["even"] = headers["even"] if even_odd and "even" in headers else headers["default"]
-    if title_page and "first" in headers:
-        chosen["first"] = headers["first"]
+    chosen, title_page = _chosen_headers(_referenced(sect, by_id, "header"), sect, settings)
 
     base = builtin_base(fonts)
     folder = base.main.rpartition("/")[0]  # "word": our parts' folder
@@ -293,15 +311,8 @@ def _letterhead_base(files: dict[str, bytes], fonts: Fonts) -> Base:
         add(targets["theme"], files[targets["theme"]], CT_THEME)
         doc_rels.append(("rIdTheme", REL + "theme", target(targets["theme"])))
     if "fontTable" in targets:  # the letterhead's fonts too, as hints for Word and WPS
-        table = etree.fromstring(parts[f"{folder}/fontTable.xml"])
-        known = {f.get(_w("name")) for f in table}
-        for font in etree.fromstring(files[targets["fontTable"]], _PARSER).findall(_w("font")):
-            if font.get(_w("name")) not in known:
-                table.append(font)
-        parts[f"{folder}/fontTable.xml"] = etree.tostring(table, xml_declaration=True, encoding="UTF-8",
-                                                          standalone=True)
+        parts[f"{folder}/fontTable.xml"] = _font_table(parts[f"{folder}/fontTable.xml"], files[targets["fontTable"]])
     parts[f"{folder}/_rels/document.xml.rels"] = relationships(doc_rels)
     parts["[Content_Types].xml"] = content_types(defaults, overrides)
-    ids = dict(DEFAULT_IDS)
-    return Base(parts, base.main, sect_pr(header_ids, title_page), ids, tuple(notes))
+    return Base(parts, base.main, sect_pr(header_ids, title_page), dict(DEFAULT_IDS), tuple(notes))
 
