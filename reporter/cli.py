@@ -195,11 +195,12 @@ def template(
     try:
         from .template import run_template
 
-        code = run_template(_path(path, "参数“路径”"), _config(config),
-                            roster=_path(roster, "--roster 后面的路径"), force=force)
+        result = run_template(_path(path, "参数“路径”"), _config(config),
+                              roster=_path(roster, "--roster 后面的路径"), force=force)
     except ReporterError as exc:
         raise _fail(exc) from None
-    raise typer.Exit(code)
+    for line in result.lines():
+        typer.echo(line)
 
 
 def _streams() -> None:

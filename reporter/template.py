@@ -10,11 +10,11 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import IO
 
-import typer
 from openpyxl import Workbook
 from openpyxl.packaging.custom import IntProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -29,6 +29,7 @@ from . import TEMPLATE_VERSION
 from .config import Config
 from .errors import UsageError, os_reason
 from .fsutil import atomic_write, safe_name
+from .ooxml import normalise_zip
 from .schema import (
     CAUSES,
     INFO_FIELDS,
@@ -346,38 +347,16 @@ def _instructions_sheet(ws: Worksheet, config: Config) -> None:
 # ------------------------------------------------------------------ saving
 
 
-class _FixedTimeZip(zipfile.ZipFile):
-    """A ZipFile whose members all carry one timestamp (reproducible bytes)."""
-
-    fixed: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0)
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # type: ignore[override]
-        if isinstance(zinfo_or_arcname, str):
-            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.fixed)
-            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
-            zinfo_or_arcname.external_attr = 0o644 << 16
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # type: ignore[override]
-        # openpyxl writes worksheets from temporary files: keep the fixed time.
-        with open(filename, "rb") as fh:
-            self.writestr(str(arcname or filename), fh.read())
-
-
 def workbook_bytes(wb: Workbook, timestamp: datetime | None = None) -> bytes:
     """Serialise ``wb``; with ``timestamp`` the bytes are reproducible
-    (document properties and zip member times fixed)."""
+    (document properties and zip member times fixed, :func:`reporter.ooxml.normalise_zip`)."""
     buffer = io.BytesIO()
     if timestamp is None:
         wb.properties.modified = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-        archive = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     else:
         wb.properties.created = wb.properties.modified = timestamp
-        archive = _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-        archive.fixed = (timestamp.year, timestamp.month, timestamp.day,
-                         timestamp.hour, timestamp.minute, timestamp.second)
-    ExcelWriter(wb, archive).save()
-    return buffer.getvalue()
+    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    return buffer.getvalue() if timestamp is None else normalise_zip(buffer.getvalue(), timestamp)
 
 
 def write_template(path_or_stream: str | Path | IO[bytes], config: Config,
@@ -392,7 +371,27 @@ def write_template(path_or_stream: str | Path | IO[bytes], config: Config,
 
 # ------------------------------------------------------------------ command
 
-def run_template(path: Path, config: Config, roster: Path | None = None, force: bool = False) -> int:
+
+@dataclass(frozen=True, slots=True)
+class TemplateResult:
+    """What ``reporter template`` did: the workbooks written and the existing ones kept."""
+
+    written: tuple[Path, ...]
+    kept: tuple[Path, ...] = ()
+    folder: Path | None = None  # roster mode: the folder written into
+
+    def lines(self) -> list[str]:
+        """What the command says (the CLI prints it)."""
+        if self.folder is None:
+            return [f"已写出标准工作簿：{self.written[0]}"]
+        out = [f"已按名单为 {len(self.written)} 个支部写出预填工作簿：{self.folder}"]
+        if self.kept:
+            out.append(f"以下 {len(self.kept)} 个工作簿已存在，未覆盖（可能已经填写了内容；确需覆盖时加 --force）："
+                       + "、".join(p.name for p in self.kept))
+        return out
+
+
+def run_template(path: Path, config: Config, roster: Path | None = None, force: bool = False) -> TemplateResult:
     """``reporter template``: one blank workbook at ``path``, or with a roster
     one pre-filled workbook per branch in the folder ``path``.
 
@@ -414,8 +413,7 @@ def run_template(path: Path, config: Config, roster: Path | None = None, force: 
         write_template(path, config)
     except OSError as exc:
         raise _cannot_write(path, exc) from None
-    typer.echo(f"已写出标准工作簿：{path}")
-    return 0
+    return TemplateResult((path,))
 
 
 def _cannot_write(what: object, exc: OSError) -> UsageError:
@@ -424,15 +422,15 @@ def _cannot_write(what: object, exc: OSError) -> UsageError:
     return UsageError(f"无法写入 {what}：{reason}。")
 
 
-def _run_roster(folder: Path, config: Config, roster: Path, force: bool) -> int:
+def _run_roster(folder: Path, config: Config, roster: Path, force: bool) -> TemplateResult:
     from .roster import read_roster_entries
 
     entries = read_roster_entries(roster)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"使用 --roster 时 PATH 应为文件夹：{folder} 是一个文件。")
     used: set[str] = set()
-    written = 0
-    kept: list[str] = []
+    written: list[Path] = []
+    kept: list[Path] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for entry in entries:
@@ -444,17 +442,13 @@ def _run_roster(folder: Path, config: Config, roster: Path, force: bool) -> int:
             used.add(candidate.casefold())
             target = folder / f"{candidate}.xlsx"
             if target.exists() and not force:
-                kept.append(target.name)
+                kept.append(target)
                 continue
             info = {"支部名称": entry.name}
             if entry.parent:
                 info["上级党组织"] = entry.parent
             write_template(target, config, info)
-            written += 1
+            written.append(target)
     except OSError as exc:
         raise _cannot_write(f"文件夹 {folder}", exc) from None
-    typer.echo(f"已按名单为 {written} 个支部写出预填工作簿：{folder}")
-    if kept:
-        typer.echo(f"以下 {len(kept)} 个工作簿已存在，未覆盖（可能已经填写了内容；确需覆盖时加 --force）："
-                   + "、".join(kept))
-    return 0
+    return TemplateResult(tuple(written), tuple(kept), folder)
