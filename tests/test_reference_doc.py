@@ -23,7 +23,7 @@ from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
 from reporter.config import Config
-from reporter.document import base_for, render_document
+from reporter.docx import base_for, render_document
 from reporter.schema import SECTION_TITLES
 from test_document import NS, SOFFICE, Styles, _png, _to_pdf, part, reopen, runs_with_text, seed_branch, seed_lines, w
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..config import Config
+from ..labels import LEVEL, SUMMARY_STATUS
 from ..model import Branch, BranchInfo, FileResult, Measure
 from ..text import clean
 
-STATUS_OK, STATUS_WARNING, STATUS_FAILED, STATUS_MISSING = "通过", "有警告", "已提交但未通过", "未提交"
+STATUS_OK, STATUS_WARNING, STATUS_FAILED, STATUS_MISSING = (SUMMARY_STATUS[k] for k in ("ok", "warning", "failed", "missing"))
 UNCATEGORISED = "未分类"  # 方面 empty or not one of config.categories
 NO_STATUS = "未填写"  # 完成情况 empty or not one of config.statuses
-LEVELS = {"error": "错误", "warning": "警告"}
+LEVELS = LEVEL  # level → 错误 / 警告
 NAMED_COPIES = 10  # left-out copies of a branch named in 总览 (the rest are counted)
 NAMED_BRANCHES = 10  # branches with copies named in 汇总报告
 
