@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -12,7 +13,13 @@ import pytest
 
 from reporter.config import Config
 from reporter.schema import CAUSES, INFO_FIELDS, INFO_SHEET, MEASURES, PROBLEMS, SECTION_TITLES
-from reporter.samples import (
+from reporter.text import clean
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+sys.path.insert(0, str(ROOT / "tools"))  # the sample generator lives outside the package
+
+from make_samples import (  # noqa: E402
     SEED_BRANCH,
     SEED_TEXT,
     all_samples,
@@ -21,10 +28,7 @@ from reporter.samples import (
     seed_workbook_bytes,
     write_seed_workbook,
 )
-from reporter.text import clean
 
-TESTS = Path(__file__).resolve().parent
-ROOT = TESTS.parent
 SAMPLES_DIR = ROOT / "sample_workbooks"
 SEED_COPY = TESTS / "data" / "seed.txt"
 SHARED_SEED = TESTS.parents[1] / "shared" / "seed" / "000_d29e0af6fa98f9af.txt"
