@@ -152,10 +152,17 @@ def validate(
     try:
         from .validate import run_validate
 
-        code = run_validate(_path(input_dir, "参数“输入”"), _config(config), strict=strict, as_json=json_out)
+        validation = run_validate(_path(input_dir, "参数“输入”"), _config(config), strict=strict)
     except ReporterError as exc:
         raise _fail(exc) from None
-    raise typer.Exit(code)
+    from .console import print_json, print_validation
+    from .validate import validation_json
+
+    if json_out:
+        print_json(validation_json(validation))
+    else:
+        print_validation(validation.results, validation.ignored, validation.totals)
+    raise typer.Exit(validation.exit_code)
 
 
 @app.command(cls=_zh.ZhCommand)
@@ -175,11 +182,23 @@ def render(
             raise UsageError("缺少参数“工作簿”：一个支部的工作簿（.xlsx 等）。\n运行 reporter render -h 查看用法。")
         from .render import run_render
 
-        code = run_render(_path(workbook, "参数“工作簿”"), _path(output, "-o/--output 后面的路径"), _config(config),
+        done = run_render(_path(workbook, "参数“工作簿”"), _path(output, "-o/--output 后面的路径"), _config(config),
                           reference_doc=_path(reference_doc, "--reference-doc 后面的路径"), pdf=pdf)
     except ReporterError as exc:
         raise _fail(exc) from None
-    raise typer.Exit(code)
+    from .console import print_findings
+
+    for note in done.notes:  # what the letterhead would have changed
+        typer.echo(f"警告：{note}", err=True)
+    print_findings(done.messages)
+    for line in (done.problem, done.document and f"已生成：{done.document}"):
+        if line:
+            typer.echo(line)
+    if done.pdf_problem:
+        typer.echo(done.pdf_problem, err=True)
+    if done.pdf:
+        typer.echo(f"已生成：{done.pdf}")
+    raise typer.Exit(done.exit_status)
 
 
 @app.command(cls=_zh.ZhCommand)

@@ -8,41 +8,27 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .model import Message, warning
+from .findings import listing, message
+from .labels import shown_path
+from .model import Message
 from .schema import CONVERT_SUFFIXES, WORKBOOK_SUFFIXES
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def shown(rel: str) -> str:
-    """A relative path as safe text for reports and logs.
-
-    Bytes that are not UTF-8 (names from another system's encoding) and
-    control characters (which could forge a log line or colour a terminal)
-    become ``\\xNN`` escapes.
-    """
-    text = os.fsencode(rel).decode("utf-8", "backslashreplace")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
 
 def name_findings(rel: str) -> tuple[Message, ...]:
     """W405 for a file name that cannot be shown as it is.
 
     The test is on the name's bytes, so a UTF-8 name read under a GBK or
     GB18030 locale (where Python decodes it differently) is not flagged."""
-    text = shown(rel)
+    text = shown_path(rel)
     try:
         if os.fsencode(rel).decode("utf-8") == text:
             return ()
     except UnicodeDecodeError:
         pass
-    return (warning("W405", f"文件名含有无法正常显示的字符或不是 UTF-8 编码（显示为“{text}”），"
-                            "请把文件改用正常的中文或英文名称后重新提交。"),)
+    return (message("W405", name=text),)
 
 
 @dataclass(slots=True)
@@ -173,12 +159,7 @@ def duplicates(copies: list[Copy]) -> dict[int, Duplicate]:
 
 
 def duplicate_branch(name: str, count: int, others: list[str], used: str, is_used: bool) -> Message:
-    rest = count - 1 - len(others)
-    listed = "、".join(others) + (f" 等 {count - 1} 个" if rest > 0 else "")
-    which = "汇总时采用本文件（保存时间最晚）" if is_used else f"汇总时只采用保存时间最晚的 {used}，本文件不计入汇总"
-    return warning(
-        "W401",
-        f"共有 {count} 个工作簿的支部名称都是“{name}”，除本文件外还有：{listed}。"
-        f"{which}；每个通过检查的工作簿仍各自生成材料（文件名加序号区分）。"
-        "请确认是否重复提交，或是否填错了支部名称。",
-    )
+    others_text = listing(others, total=count - 1)
+    if is_used:
+        return message("W401", variant="used", count=count, name=name, others=others_text)
+    return message("W401", variant="other", count=count, name=name, others=others_text, used=used)

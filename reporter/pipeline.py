@@ -11,12 +11,13 @@ import importlib
 from dataclasses import dataclass
 
 from .config import Config
-from .model import Branch, Message, Status, error, status_of
+from .findings import message
+from .model import Branch, Message, Status, status_of
 
 
 # What process() imports when it first runs: a process pool imports them once
 # before it forks its workers (or preloads them in its fork server).
-HEAVY_MODULES = ("reporter.workbook", "reporter.document")
+HEAVY_MODULES = ("reporter.reader", "reporter.docx")
 
 
 def preload() -> None:
@@ -41,8 +42,8 @@ def process(data: bytes, filename: str, config: Config, strict: bool = False, re
     becomes an internal-error finding (E900) for this workbook only, with the
     traceback in ``Outcome.traceback`` for the log file.
     """
-    from .document import render_document
-    from .workbook import read_workbook
+    from .docx import render_document
+    from .reader import read_workbook
 
     result = None
     try:
@@ -62,7 +63,4 @@ def process(data: bytes, filename: str, config: Config, strict: bool = False, re
 
 def internal_error(exc: BaseException) -> Message:
     """E900: what the branch reads; the exception itself goes to the log (``Outcome.traceback``)."""
-    return error(
-        "E900",
-        "处理此工作簿时程序内部出错，其他工作簿不受影响。请把该文件转交负责汇总的管理员，由管理员把文件和日志发给维护人员。",
-    )
+    return message("E900")

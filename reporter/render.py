@@ -1,15 +1,33 @@
-"""``reporter render WORKBOOK``: one workbook → one 对照检查材料 (.docx, optionally .pdf)."""
+"""``reporter render WORKBOOK``: one workbook → one 对照检查材料 (.docx, optionally .pdf).
+
+:func:`run_render` returns a :class:`Rendering`; the CLI prints it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import typer
-
 from .config import Config
-from .console import message_line
 from .errors import UsageError, os_reason
+from .model import Message
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """What `reporter render` did.
+
+    ``exit_status``: 0 written (warnings allowed), 1 no document (errors in
+    the workbook, or the file could not be read or written), 3 the .docx was
+    written but its PDF could not be made (a problem of LibreOffice)."""
+
+    exit_status: int
+    notes: tuple[str, ...] = ()  # what the letterhead would have changed (warnings)
+    messages: tuple[Message, ...] = ()  # the workbook's findings
+    problem: str | None = None  # why there is no document
+    document: Path | None = None  # the .docx written
+    pdf_problem: str | None = None  # why there is no PDF (the .docx is fine)
+    pdf: Path | None = None  # the PDF written
 
 
 def output_path(workbook: Path, output: Path | None) -> Path:
@@ -24,16 +42,13 @@ def output_path(workbook: Path, output: Path | None) -> Path:
 
 
 def run_render(workbook: Path, output: Path | None, config: Config,
-               reference_doc: Path | None = None, pdf: bool = False) -> int:
-    """Read, render and write one workbook; print findings as plain lines.
+               reference_doc: Path | None = None, pdf: bool = False) -> Rendering:
+    """Read, render and write one workbook.
 
-    Exit status: 0 written (warnings allowed), 1 no document (errors in the
-    workbook, or the file could not be written), 2 bad usage (raised as
-    :class:`UsageError`: a missing workbook, an unreadable reference
-    document, ``--pdf`` without LibreOffice), 3 the .docx was written but
-    its PDF could not be made (a problem of LibreOffice, said on stderr).
+    Raises :class:`UsageError` (exit status 2) for bad usage: a missing
+    workbook, an unreadable reference document, ``--pdf`` without LibreOffice.
     """
-    from .document import base_for
+    from .docx import base_for
     from .fsutil import atomic_write
     from .pipeline import process
 
@@ -50,34 +65,28 @@ def run_render(workbook: Path, output: Path | None, config: Config,
 
         if find_soffice() is None:
             raise UsageError(missing_message())
-    base = base_for(config)  # a broken reference document stops here (exit status 2)
-    for note in base.notes:  # what the letterhead would have changed
-        typer.echo(f"警告：{note}", err=True)
-
+    notes = tuple(base_for(config).notes)  # a broken reference document stops here (exit status 2)
     try:
         data = workbook.read_bytes()
     except OSError as exc:
-        typer.echo(f"未生成：无法读取 {workbook.name}（{os_reason(exc)}）。")
-        return 1
+        return Rendering(1, notes, problem=f"未生成：无法读取 {workbook.name}（{os_reason(exc)}）。")
     outcome = process(data, workbook.name, config)  # never raises: a bug of ours becomes E900
-    for m in outcome.messages:
-        typer.echo(f"{'错误' if m.level == 'error' else '警告'}  {message_line(m)}")
+    done = Rendering(0, notes, tuple(outcome.messages))
     if outcome.document is None:
-        typer.echo(f"未生成：{workbook.name} 有错误，请按上面的提示修改后重试。")
-        return 1
+        return replace(done, exit_status=1, problem=f"未生成：{workbook.name} 有错误，请按上面的提示修改后重试。")
     try:
         atomic_write(target, outcome.document)
     except OSError as exc:
         hint = "（该文件可能正在 Word 中打开，请关闭后重试）" if isinstance(exc, PermissionError) else ""
-        typer.echo(f"未能写入 {target}：{os_reason(exc)}{hint}")
-        return 1
-    typer.echo(f"已生成：{target}")
-    if pdf:
-        from .pdf import convert_to_pdf
+        return replace(done, exit_status=1, problem=f"未能写入 {target}：{os_reason(exc)}{hint}")
+    done = replace(done, document=target)
+    return _with_pdf(done, target, config) if pdf else done
 
-        converted = convert_to_pdf([target], target.parent, timeout=config.pdf.timeout)
-        if target in converted.failed:
-            typer.echo(f"{converted.failed[target]}（{target.name} 已生成，不受影响）", err=True)
-            return 3
-        typer.echo(f"已生成：{target.with_suffix('.pdf')}")
-    return 0
+
+def _with_pdf(done: Rendering, target: Path, config: Config) -> Rendering:
+    from .pdf import convert_to_pdf
+
+    converted = convert_to_pdf([target], target.parent, timeout=config.pdf.timeout)
+    if target in converted.failed:
+        return replace(done, exit_status=3, pdf_problem=f"{converted.failed[target]}（{target.name} 已生成，不受影响）")
+    return replace(done, pdf=target.with_suffix(".pdf"))

@@ -1,23 +1,26 @@
 """`reporter validate`: check every workbook under INPUT_DIR (or one file), write nothing.
 
 It sees exactly what `build` sees: the same discovery (the tool's own output
-folders skipped) and the same duplicate check (W401).
+folders skipped), the same reading (:func:`reporter.build.intake.read_file`),
+the same per-workbook work (:func:`reporter.pipeline.process`, without the
+document) and the same duplicate check (W401).  It returns a
+:class:`Validation`; the CLI prints it.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
 from .config import Config
-from .discover import Copy, Discovery, discover, duplicates, name_findings, shown
+from .discover import Copy, Discovery, discover, duplicates, name_findings
 from .errors import UsageError
-from .model import FileResult, error, status_of
-from .workbook import read_path
+from .findings import message
+from .labels import shown_path as shown
+from .model import FileResult, status_of
+from .pipeline import Outcome, process
 
 
 @dataclass(slots=True)
@@ -50,24 +53,32 @@ def validate_dir(input_dir: Path, config: Config, strict: bool = False) -> Valid
     else:
         raise UsageError(f"找不到输入文件夹或文件：{input_dir}（请确认路径，或先用 reporter template 生成模板）。")
     validation = Validation(str(input_dir), ignored=[shown(rel) for rel in found.ignored])
-    reads = []
-    for source in found.workbooks:
-        read = read_path(root / source, config, root)
-        reads.append((source, read, _mtime_ns(root / source)))
-    copies = [Copy(shown(source), read.name or (read.branch.info.name if read.branch else None), mtime,
-                   read.failed) for source, read, mtime in reads]
+    outcomes = [(source, _check(root, source, config, strict), _mtime_ns(root / source))
+                for source in found.workbooks]
+    copies = [Copy(shown(source), outcome.name or (outcome.branch.info.name if outcome.branch else None), mtime,
+                   outcome.status == "failed") for source, outcome, mtime in outcomes]
     dups = duplicates(copies)
-    for i, (source, read, _) in enumerate(reads):
+    for i, (source, outcome, _) in enumerate(outcomes):
         dup = dups.get(i)
-        messages = (*name_findings(source), *read.messages, *((dup.message,) if dup and dup.message else ()))
-        status = "failed" if read.failed else status_of(messages, strict)
+        messages = (*name_findings(source), *outcome.messages, *((dup.message,) if dup and dup.message else ()))
+        status = "failed" if outcome.status == "failed" else status_of(messages, strict)
         validation.results.append(FileResult(
-            shown(source), status, messages, read.branch, name=copies[i].name,
+            shown(source), status, messages, outcome.branch, name=copies[i].name,
             duplicate_of=dup.used if dup and dup.used != copies[i].source else None))
     for folder in found.unreadable:  # folders that could not be listed
-        message = error("E125", "无法读取这个文件夹（没有权限或已被移走），其中的工作簿未检查；请让管理员开放读取权限。")
-        validation.results.append(FileResult(shown(folder), "failed", (message,)))
+        validation.results.append(FileResult(shown(folder), "failed", (message("E125"),)))
     return validation
+
+
+def _check(root: Path, source: str, config: Config, strict: bool) -> Outcome:
+    """One workbook, read as `build` reads it and checked by the same pipeline (no document)."""
+    from .build.intake import read_file
+
+    path = root / source
+    data = read_file(path, root, config)
+    if isinstance(data, tuple):  # the reader's words for a file that cannot be read
+        return Outcome("failed", None, data, None)
+    return process(data, path.name, config, strict, render=False)
 
 
 def _mtime_ns(path: Path) -> int:
@@ -99,13 +110,6 @@ def validation_json(validation: Validation) -> dict:
     }
 
 
-def run_validate(input_dir: Path, config: Config, strict: bool = False, as_json: bool = False) -> int:
-    """Validate, print a table (or JSON) to stdout, return the exit status (0 / 1)."""
-    validation = validate_dir(input_dir, config, strict)
-    if as_json:
-        sys.stdout.write(json.dumps(validation_json(validation), ensure_ascii=False, indent=2) + "\n")
-    else:
-        from .console import print_validation
-
-        print_validation(validation.results, validation.ignored, validation.totals)
-    return validation.exit_code
+def run_validate(input_dir: Path, config: Config, strict: bool = False) -> Validation:
+    """`reporter validate`: the results (the CLI prints them; ``exit_code`` is 0 / 1)."""
+    return validate_dir(input_dir, config, strict)

@@ -12,7 +12,7 @@ from docx.shared import Mm
 from typer.testing import CliRunner
 
 from helpers import standard_sheets, write_workbook
-from reporter.cli import app
+from reporter.cli import app, main
 from reporter.config import Config
 from reporter.errors import UsageError
 from reporter.pdf import SOFFICE_ENV
@@ -20,6 +20,14 @@ from reporter.render import run_render
 from test_document import seed_lines
 
 CONFIG = Config()
+
+
+def said(capsys, *argv) -> tuple[int, str, str]:
+    """`reporter render ARGV…` as the CLI runs it: (exit status, stdout, stderr)."""
+    with pytest.raises(SystemExit) as done:
+        main(["render", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return done.value.code, out, err
 
 
 def seed_workbook(path: Path, **info) -> Path:
@@ -45,9 +53,10 @@ def seed_workbook(path: Path, **info) -> Path:
 
 def test_seed_workbook_renders_the_seed(tmp_path, capsys):
     book = seed_workbook(tmp_path / "seed.xlsx")
-    assert run_render(book, None, CONFIG) == 0
+    code, said_out, _ = said(capsys, book)
+    assert code == 0
     out = tmp_path / "seed.docx"  # next to the workbook by default
-    assert f"已生成：{out}" in capsys.readouterr().out
+    assert f"已生成：{out}" in said_out
     paragraphs = [p.text for p in docx.Document(out).paragraphs]
     assert [t for t in paragraphs if t] == [t for t in seed_lines() if t]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.docx", "seed.xlsx"]  # no temporary files
@@ -57,14 +66,14 @@ def test_signature_from_the_workbook(tmp_path):
     book = write_workbook(tmp_path / "a.xlsx", standard_sheets(
         info={"落款": "中共机关第一党支部委员会", "落款日期": date(2024, 1, 5)}))
     out = tmp_path / "out" / "材料.docx"
-    assert run_render(book, out, CONFIG) == 0
+    assert run_render(book, out, CONFIG).exit_status == 0
     assert [p.text for p in docx.Document(out).paragraphs][-2:] == ["中共机关第一党支部委员会", "2024年1月5日"]
 
 
 def test_workbook_with_errors_gives_findings_and_no_document(tmp_path, capsys):
     book = write_workbook(tmp_path / "bad.xlsx", standard_sheets(info={"支部名称": None}))
-    assert run_render(book, None, CONFIG) == 1
-    out = capsys.readouterr().out
+    code, out, _ = said(capsys, book)
+    assert code == 1
     assert "错误" in out and "E2" in out and "未生成" in out
     assert not (tmp_path / "bad.docx").exists()
 
@@ -72,8 +81,8 @@ def test_workbook_with_errors_gives_findings_and_no_document(tmp_path, capsys):
 def test_warnings_still_give_a_document(tmp_path, capsys):
     sheets = standard_sheets(problems=[("不存在的方面", "学习不深入", "表现。")])
     book = write_workbook(tmp_path / "warn.xlsx", sheets)
-    assert run_render(book, None, CONFIG) == 0
-    out = capsys.readouterr().out
+    code, out, _ = said(capsys, book)
+    assert code == 0
     assert "警告" in out and "存在的问题!" in out
     assert (tmp_path / "warn.docx").is_file()
 
@@ -83,7 +92,7 @@ def test_output_folder_and_no_temporary_files_left(tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "seed.docx").write_bytes(b"old")
-    assert run_render(book, folder, CONFIG) == 0
+    assert run_render(book, folder, CONFIG).exit_status == 0
     assert [p.name for p in folder.iterdir()] == ["seed.docx"]
     docx.Document(folder / "seed.docx")
 
@@ -104,11 +113,11 @@ def test_reference_doc_option(tmp_path, capsys):
     ref.sections[0].header.paragraphs[0].text = "红头"
     ref.save(tmp_path / "ref.docx")
     book = seed_workbook(tmp_path / "seed.xlsx")
-    assert run_render(book, None, CONFIG, reference_doc=tmp_path / "ref.docx") == 0
+    code, _, err = said(capsys, book, "--reference-doc", tmp_path / "ref.docx")
+    assert code == 0
     doc = docx.Document(tmp_path / "seed.docx")
     assert doc.sections[0].header.paragraphs[0].text == "红头"  # the letterhead's header is taken
     assert round(doc.sections[0].left_margin.mm) == 28  # the official margins stay (DESIGN §3)
-    err = capsys.readouterr().err
     warnings = [line for line in err.splitlines() if line.startswith("警告：")]
     assert any("页边距" in line and "45 毫米" in line for line in warnings), err
 
@@ -126,7 +135,7 @@ def test_cli_render(tmp_path):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_render_pdf(tmp_path):
     book = seed_workbook(tmp_path / "seed.xlsx")
-    assert run_render(book, None, CONFIG, pdf=True) == 0
+    assert run_render(book, None, CONFIG, pdf=True).exit_status == 0
     assert (tmp_path / "seed.pdf").read_bytes().startswith(b"%PDF")
 
 
@@ -136,8 +145,8 @@ def test_render_pdf_with_a_broken_libreoffice_keeps_the_docx_and_exits_3(tmp_pat
     fake.chmod(0o755)
     monkeypatch.setenv(SOFFICE_ENV, str(fake))
     book = seed_workbook(tmp_path / "seed.xlsx")
-    assert run_render(book, None, CONFIG, pdf=True) == 3
-    out, err = capsys.readouterr()
+    code, out, err = said(capsys, book, "--pdf")
+    assert code == 3
     assert f"已生成：{tmp_path / 'seed.docx'}" in out
     assert "未能转换为 PDF" in err and "退出码 81" in err and "seed.docx 已生成" in err
     assert "Traceback" not in out + err

@@ -118,7 +118,7 @@ def _preflight(options: BuildOptions) -> tuple[list[str] | None, tuple[str, ...]
         roster = read_roster(Path(roster_path))
     notes: tuple[str, ...] = ()
     if options.config.reference_doc:  # a broken letterhead stops the run before any work
-        from ..document import base_for
+        from ..docx import base_for
 
         notes = base_for(options.config).notes
     if options.pdf:

@@ -26,8 +26,8 @@ from pathlib import Path
 from .. import __version__
 from ..config import Config
 from ..discover import discover
-from ..discover import shown as _shown
 from ..errors import ReporterError, os_reason
+from ..labels import shown_path as _shown
 from ..fsutil import remove_temp_files, write_temp
 from ..model import status_of
 from ..runlog import Row, RunLog, final_line

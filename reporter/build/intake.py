@@ -12,7 +12,7 @@ unchanged key.  --force reads and hashes everything.
 
 Anything unusual about a file (vanished, no permission, a symlink pointing
 outside INPUT_DIR or dangling, not a regular file, too large) is worded by
-the reader (:func:`reporter.workbook.read_path`), exactly as `validate`
+the reader (:func:`reporter.reader.read_path`), exactly as `validate`
 words it.
 """
 
@@ -139,7 +139,7 @@ def _reader_verdict(run: Build, rec: Record, path: Path) -> None:
 
 def verdict(path: Path, config: Config, root: Path, traceback_to=None) -> tuple[Message, ...]:
     """The reader's errors for a file that cannot be read as it is (never empty)."""
-    from ..workbook import read_path
+    from ..reader import read_path
 
     try:
         result = read_path(path, config, root)

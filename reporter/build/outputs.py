@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..discover import Copy, duplicates
-from ..discover import shown as _shown
 from ..errors import ReporterError, os_reason
+from ..labels import shown_path as _shown
 from ..fsutil import fsync_dir, fsync_files, safe_name, write_temp
 from ..model import status_of
 from .intake import stat_key
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def made_by_reporter(path: Path) -> bool:
-    """The .docx at ``path`` was written by reporter.document and not saved since
+    """The .docx at ``path`` was written by reporter.docx and not saved since
     by Word or WPS (its docProps/app.xml still names this tool)."""
     try:
         with zipfile.ZipFile(path) as zf:
@@ -140,7 +140,7 @@ class Names:
         """A file that is not ours sits at docs/<stem>.docx (in any letter case)?
 
         Ours: recorded in the state, or — when the state was lost — written by
-        reporter.document (see :func:`made_by_reporter`)."""
+        reporter.docx (see :func:`made_by_reporter`)."""
         docs = self.run.docs
         if self.unowned is None:  # one look at docs/ per run
             owned = {rel.casefold() for rel in self.run.owned.docs}

@@ -10,34 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import Branch, Message, error, status_of, warning
+from ..findings import message
+from ..model import Branch, Message, status_of
 from .state import StateEntry, load_branch
 
 
 def changed_while_read() -> Message:
-    return error("E403", "读取时文件正在被修改（大小或修改时间发生变化），内容可能不完整，本次未处理。请在保存完成后重新运行。")
+    return message("E403")
 
 
 def worker_died() -> Message:
-    return error(
-        "E404",
-        "处理时工作进程意外退出（可能是内存不足或被系统终止），此工作簿未能处理，其他工作簿不受影响。"
-        "请检查文件是否过大或已损坏；如反复出现，请把该文件发给维护人员。",
-    )
+    return message("E404")
 
 
 def timed_out(seconds: float) -> Message:
     """For the branch: what to do.  The administrator's advice ([limits] max_seconds) goes to the log."""
-    return error(
-        "E405",
-        f"处理超过 {seconds:g} 秒仍未完成，已停止处理此工作簿，其他工作簿不受影响。"
-        "文件可能过大或已损坏：请检查内容、在 Excel 或 WPS 中重新保存后再提交；"
-        "如仍不行，请把该文件发给管理员。",
-    )
+    return message("E405", seconds=seconds)
 
 
 def changed_after_read() -> Message:
-    return warning("W407", "处理期间文件又被修改，本次材料按修改前的内容生成；下次运行时会按新内容重新生成。")
+    return message("W407")
 
 
 def no_counts() -> dict[str, int]:

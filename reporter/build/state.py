@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Iterable, Protocol
@@ -151,7 +150,7 @@ class JsonStateStore:
 
     def load(self) -> LoadedState:
         try:
-            data = self.path.read_bytes()
+            f = open(self.path, "rb")
         except FileNotFoundError:
             from .legacy import load_legacy
 
@@ -159,24 +158,26 @@ class JsonStateStore:
         except OSError:
             return LoadedState({}, Owned(), damaged=True)
         try:
-            return self._parse(data)
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+            with f:
+                return self._parse(f)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return LoadedState({}, Owned(), damaged=True)
 
-    def _parse(self, data: bytes) -> LoadedState:
-        lines = data.split(b"\n")
-        header = json.loads(lines[0])
+    def _parse(self, lines: Iterable[bytes]) -> LoadedState:
+        """Line by line, so memory holds each branch once (as the bytes the summary parses)."""
+        lines = iter(lines)
+        header = json.loads(next(lines))
         owned = Owned()
         owned.note_leftovers(str(r) for r in header["leftovers"])
         current = header["format"] == self.format
         entries: dict[str, StateEntry] = {}
-        for line in lines[1:]:
-            if not line:
-                continue
-            meta_bytes, _, branch = line.partition(b"\t")
+        for line in lines:
+            meta_bytes, tab, branch = line.rstrip(b"\n").partition(b"\t")
             meta = json.loads(meta_bytes.decode("utf-8", "surrogatepass"))
             owned.note(meta["document"], _tuple(meta["doc_stat"]), _tuple(meta["pdf_stat"]))
             if current:
+                if not tab:
+                    raise ValueError("an entry without its branch")
                 entries[meta["source"]] = StateEntry.from_meta(meta, branch)
         self._saved = (header["format"], header["leftovers"], {s: e.key() for s, e in entries.items()})
         return LoadedState(entries, owned)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
@@ -27,22 +28,29 @@ if TYPE_CHECKING:
     from .engine import Build
 
 SUMMARY = "summary"
-SUMMARY_XLSX = f"{SUMMARY}/汇总表.xlsx"
-SUMMARY_DOCX = f"{SUMMARY}/汇总报告.docx"
+SUMMARY_DOCX = f"{SUMMARY}/汇总报告.docx"  # the one output that also gets a PDF
 SUMMARY_PDF = f"{SUMMARY}/汇总报告.pdf"
 SUMMARY_STATE_NAME = ".reporter-summary.json"  # what the summary files were made from
-FILES = (SUMMARY_XLSX, SUMMARY_DOCX)
 
 
 def summarize(run: Build) -> dict | None:
-    """The summary files (made again when needed): run-report.json's "summary", or None when they failed."""
+    """The summary files (made again when needed): run-report.json's "summary"
+    (``{"xlsx": …, "docx": …, "pdf": …}``, by suffix), or None when they failed.
+
+    The files are those of :data:`reporter.summary.WRITERS`; which ones were
+    written is kept in the summary state, so an unchanged run never imports
+    the summary's libraries."""
     key = summary_key(run)
     old = _load_summary_state(run)
-    fresh = not run.o.force and old.get("key") == key and old.get("stats") == _json_stats(run, FILES)
-    if not fresh and not _make(run):
-        return None
-    summary = {"xlsx": SUMMARY_XLSX, "docx": SUMMARY_DOCX}
-    stats = _json_stats(run, FILES)
+    files = list(old.get("stats") or ())
+    fresh = (not run.o.force and old.get("key") == key and bool(files)
+             and old.get("stats") == _json_stats(run, files))
+    if not fresh:
+        files = _make(run)
+        if files is None:
+            return None
+    summary = {Path(rel).suffix[1:]: rel for rel in files}
+    stats = _json_stats(run, files)
     pdf_stat = old.get("pdf_stat") if fresh else None
     if pdf_stat is not None and _json_stats(run, [SUMMARY_PDF])[SUMMARY_PDF] != pdf_stat:
         pdf_stat = None
@@ -70,27 +78,29 @@ def summary_key(run: Build) -> str:
     return digest.hexdigest()
 
 
-def _make(run: Build) -> bool:
-    """Build and write the summary files; trouble is a run error (the documents are done)."""
-    from ..summary import build_summary
+def _make(run: Build) -> list[str] | None:
+    """Build and write the summary files (OUTPUT_DIR-relative names); trouble
+    is a run error, None (the documents are done)."""
+    from ..summary import build_outputs
 
     try:
-        xlsx, docx = build_summary(_results(run), run.config, run.as_of, run.roster)
+        outputs = build_outputs(_results(run), run.config, run.as_of, run.roster)
     except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
         run.log.traceback("汇总", traceback.format_exc())
         text = f"生成汇总材料时程序内部出错（{type(exc).__name__}），各支部材料不受影响。"
         run.log.error(text)
         run.run_error("summary", text)
-        return False
+        return None
+    files = [f"{SUMMARY}/{name}" for name in outputs]
     try:
-        for rel, data in ((SUMMARY_XLSX, xlsx), (SUMMARY_DOCX, docx)):
-            atomic_write(run.out / rel, data)
+        for rel in files:
+            atomic_write(run.out / rel, outputs.pop(Path(rel).name))
     except OSError as exc:  # every workbook is handled: the run's problem, not a branch's
         text = f"汇总材料 {rel} 未能写出：{os_reason(exc)}。各支部材料不受影响，解决后重新运行即可。"
         run.log.error(text)
         run.run_error("summary", text)
-        return False
-    return True
+        return None
+    return files
 
 
 def _results(run: Build) -> list[FileResult]:
