@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
+from reporter import schema
+
 Rows = list[list[Any]]
 
 INFO: dict[str, Any] = {
@@ -44,9 +46,10 @@ MEASURES: list[tuple] = [
     ("不断增强工作实效", "严格落实党建工作责任制。", "2、3", "李四", date(2024, 6, 30), "未开始"),
 ]
 
-PROBLEM_HEADER = ["序号", "方面", "问题概述", "具体表现"]
-CAUSE_HEADER = ["序号", "原因概述", "具体剖析"]
-MEASURE_HEADER = ["序号", "措施概述", "具体内容", "对应问题", "责任人", "完成时限", "完成情况"]
+# The standard headers, from the schema (an item tuple above lists the columns after 序号, in this order).
+PROBLEM_HEADER = [c.label for c in schema.PROBLEMS.columns]
+CAUSE_HEADER = [c.label for c in schema.CAUSES.columns]
+MEASURE_HEADER = [c.label for c in schema.MEASURES.columns]
 
 
 def _numbered(header: list[str], items: Iterable[tuple], blank_rows: int) -> Rows:
