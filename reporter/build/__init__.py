@@ -38,6 +38,8 @@ from ..errors import ReporterError, UsageError, os_reason
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
+    """What `reporter build` is asked to do (the command line's options, parsed)."""
+
     input_dir: Path
     output_dir: Path
     config: Config
