@@ -108,7 +108,7 @@ def build_template(config: Config, info: Mapping[str, object] | None = None) -> 
 
     ``info`` pre-fills 基本信息; its keys are the field labels (支部名称 …),
     values are text or dates.  Callers may fill the section sheets before
-    saving (see :mod:`reporter.samples`).
+    saving (see tools/make_samples.py).
     """
     info = dict(info or {})
     labels = {f.label for f in INFO_FIELDS}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
+from ..config import Config
 from ..schema import Column
 from ..text import chinese_date, chinese_number, clean, parse_chinese_int, parse_deadline, plain_text
 from .cells import Collector
@@ -50,20 +51,17 @@ def _date(cells: Collector, cell: Cell, column: Column, ctx: Context) -> dict:
     return {column.key: cells.date(cell.value, cell.grid, cell.r, cell.c, column.label)}
 
 
-def _category(cells: Collector, cell: Cell, column: Column, ctx: Context) -> dict:
-    category = cells.text(cell.value, cell.grid, cell.r, cell.c) or None
-    allowed = cells.config.categories
-    if category and category not in allowed:
-        cells.add("W301", cell.grid, cell.r, cell.c, value=category, allowed="、".join(allowed))
-    return {column.key: category}
+def _one_of(code: str, allowed_of: Callable[[Config], tuple[str, ...]]) -> Parser:
+    """A parser for a value from a configured list (``code`` when it is not in the list)."""
 
+    def parse(cells: Collector, cell: Cell, column: Column, ctx: Context) -> dict:
+        value = cells.text(cell.value, cell.grid, cell.r, cell.c) or None
+        allowed = allowed_of(cells.config)
+        if value and value not in allowed:
+            cells.add(code, cell.grid, cell.r, cell.c, value=value, allowed="、".join(allowed))
+        return {column.key: value}
 
-def _status(cells: Collector, cell: Cell, column: Column, ctx: Context) -> dict:
-    status = cells.text(cell.value, cell.grid, cell.r, cell.c) or None
-    statuses = cells.config.statuses
-    if status and status not in statuses:
-        cells.add("W306", cell.grid, cell.r, cell.c, value=status, allowed="、".join(statuses))
-    return {column.key: status}
+    return parse
 
 
 def _refs(cells: Collector, cell: Cell, column: Column, ctx: Context) -> dict:
@@ -94,7 +92,12 @@ def _deadline(cells: Collector, cell: Cell, column: Column, ctx: Context) -> dic
 
 
 PARSERS: dict[str, Parser] = {
-    "text": _text, "date": _date, "category": _category, "status": _status, "refs": _refs, "deadline": _deadline,
+    "text": _text,
+    "date": _date,
+    "category": _one_of("W301", lambda config: config.categories),  # 方面
+    "status": _one_of("W306", lambda config: config.statuses),  # 完成情况
+    "refs": _refs,
+    "deadline": _deadline,
 }
 
 
