@@ -10,7 +10,7 @@ those rows, in order.
 from __future__ import annotations
 
 from ..model import Cause, Item, Measure, Problem
-from ..schema import HEADER_SEARCH_ROWS, Sheet
+from ..schema import HEADER_SEARCH_ROWS, Column, Sheet
 from ..text import clean, looks_like_list, remove_bidi, strip_numbering
 from .cells import Collector
 from .grid import Grid, shown
@@ -34,10 +34,9 @@ def section_header(cells: Collector, grid: Grid, section: Sheet) -> Header | Non
     return header
 
 
-def _headline(cells: Collector, grid: Grid, section: Sheet, first: int, c: int, span: range,
+def _headline(cells: Collector, grid: Grid, label: str, first: int, c: int, span: range,
               details_col: int | None) -> str:
     """The row's headline text ("" when the row does not count: W310, W317 and E207 are reported here)."""
-    label = section.headline.label
     if (first, c) in grid.formulas:
         cells.formula(grid, first, c, "headline", column=label)
         return ""
@@ -50,11 +49,11 @@ def _headline(cells: Collector, grid: Grid, section: Sheet, first: int, c: int, 
     return text
 
 
-def _row_values(grid: Grid, header: Header, section: Sheet, first: int, span: range) -> dict:
+def _row_values(grid: Grid, header: Header, details: Column | None, first: int, span: range) -> dict:
     """An item's raw cells: ``_details`` (value, row) pairs, ``_number``, and column key → (value, col)."""
     values: dict = {"_row": first}
     for c, column in header.columns.items():
-        if column is section.details:
+        if column is details:
             values["_details"] = ([(grid.raw(k, c), k) for k in span], c)
         elif column.kind == "number":
             values["_number"] = (grid.get(first, c), c)
@@ -68,22 +67,23 @@ def section_rows(cells: Collector, grid: Grid, section: Sheet) -> list[dict] | N
     header = section_header(cells, grid, section)
     if header is None:
         return None
-    head_col = next(c for c, col in header.columns.items() if col is section.headline)
-    details_col = next((c for c, col in header.columns.items() if col is section.details), None)
+    headline, details = section.headline, section.details
+    head_col = next(c for c, col in header.columns.items() if col is headline)
+    details_col = next((c for c, col in header.columns.items() if col is details), None)
     out = []
     r = header.row + 1
     while r < len(grid.rows):
         first, r = r, grid.down_end.get((r, head_col), r) + 1  # the item's rows: first .. r - 1
         span = range(first, r)
-        headline = _headline(cells, grid, section, first, head_col, span, details_col)
-        if not headline:
+        text = _headline(cells, grid, headline.label, first, head_col, span, details_col)
+        if not text:
             continue
-        values = _row_values(grid, header, section, first, span)
+        values = _row_values(grid, header, details, first, span)
         for c in header.columns:
             for k in span:
                 if (k, c) in grid.formulas and c != head_col:
                     cells.formula(grid, k, c)
-        values["_headline"] = headline
+        values["_headline"] = text
         out.append(values)
     return out
 
