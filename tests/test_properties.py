@@ -49,7 +49,7 @@ from reporter.text import (
     remove_bidi,
     strip_numbering,
 )
-from reporter.workbook import parse_refs
+from reporter.reader import parse_refs
 
 CONFIG = Config()
 AS_OF = date(2024, 6, 30)

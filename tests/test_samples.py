@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from reporter.config import Config
+from reporter.reader import read_workbook
 from reporter.schema import CAUSES, INFO_FIELDS, INFO_SHEET, MEASURES, PROBLEMS, SECTION_TITLES
 from reporter.text import clean
 
@@ -99,9 +100,8 @@ def test_seed_sample_fields_equal_the_seed_text():
 
 
 def test_seed_sample_read_by_the_reader_equals_the_seed():
-    workbook = pytest.importorskip("reporter.workbook", reason="the reader (reporter.workbook) is not there yet")
     lines = seed_lines()
-    result = workbook.read_workbook(SEED_FILE.read_bytes(), SEED_FILE.name, Config())
+    result = read_workbook(SEED_FILE.read_bytes(), SEED_FILE.name, Config())
     assert result.messages == ()
     branch = result.branch
     assert branch.info.title == lines[0] and branch.info.preamble == lines[2].lstrip("\u00a0")
@@ -162,8 +162,7 @@ def test_samples_use_every_category_and_have_the_intended_variety():
 
 @pytest.fixture(scope="module")
 def results():
-    workbook = pytest.importorskip("reporter.workbook", reason="the reader (reporter.workbook) is not there yet")
-    return {p.name: workbook.read_workbook(p.read_bytes(), p.name, Config()) for p in sorted(SAMPLES_DIR.glob("*.xlsx"))}
+    return {p.name: read_workbook(p.read_bytes(), p.name, Config()) for p in sorted(SAMPLES_DIR.glob("*.xlsx"))}
 
 
 def test_samples_give_exactly_the_intended_findings(results):
@@ -227,8 +226,7 @@ def test_write_seed_workbook_sets_the_branch_name(tmp_path):
 
 
 def test_seed_workbook_is_read_like_the_seed_sample(tmp_path):
-    workbook = pytest.importorskip("reporter.workbook", reason="the reader (reporter.workbook) is not there yet")
-    result = workbook.read_workbook(seed_workbook_bytes("第九党支部"), "第九党支部.xlsx", Config())
+    result = read_workbook(seed_workbook_bytes("第九党支部"), "第九党支部.xlsx", Config())
     assert result.messages == ()
     assert result.branch.info.name == "第九党支部"
     assert (len(result.branch.problems), len(result.branch.causes), len(result.branch.measures)) == (6, 4, 5)

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from reporter.summary.chart import NO_FONT_WARNING, bar_chart, find_cjk_font
 from reporter.config import Config
 from reporter.model import Branch, BranchInfo, Cause, FileResult, Measure, Problem, error, status_of, warning
+from reporter.reader import read_workbook
 from reporter.summary import (
     STATUS_FAILED,
     STATUS_MISSING,
@@ -348,7 +349,6 @@ def test_chosen_font_covers_chinese_glyphs():
 # ------------------------------------------------------------ end to end
 
 def test_end_to_end_from_real_workbooks(tmp_path):
-    workbook = pytest.importorskip("reporter.workbook", reason="reporter.workbook (reader) not available yet")
     from helpers import standard_bytes
 
     results = []
@@ -362,7 +362,7 @@ def test_end_to_end_from_real_workbooks(tmp_path):
         "坏.xlsx": b"not a workbook",
     }
     for name, data in sources.items():
-        read = workbook.read_workbook(data, name, CONFIG)
+        read = read_workbook(data, name, CONFIG)
         status = "failed" if read.failed else status_of(read.messages)
         results.append(FileResult(name, status, read.messages, read.branch))
     assert [r.status for r in results][2] == "failed"
