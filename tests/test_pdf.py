@@ -92,7 +92,7 @@ def seed_branch() -> Branch:
 
 
 def _write_branch(path: Path) -> None:
-    from reporter.document import render_document
+    from reporter.docx import render_document
 
     path.write_bytes(render_document(seed_branch(), Config()))
 
