@@ -52,7 +52,8 @@ def make_workbooks(n: int) -> Path:
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    from reporter.samples import write_seed_workbook
+    sys.path.insert(0, str(HERE.parent / "tools"))
+    from make_samples import write_seed_workbook
 
     for i in range(1, n + 1):
         write_seed_workbook(folder / f"{i:05d}.xlsx", f"第{i}党支部")
