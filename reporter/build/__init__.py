@@ -52,6 +52,7 @@ class BuildOptions:
     quiet: bool = False
     log_file: Path | None = None
     allow_empty: bool = False  # the input folder is meant to be empty: do not refuse the run
+    review: bool = True  # the committee's review (R6xx, DESIGN §9); --no-review turns it off
 
 
 @dataclass(frozen=True, slots=True)
