@@ -13,7 +13,7 @@ too.  An unknown code or variant, or a missing or unexpected field, is a
 bug of ours and raises (KeyError / ValueError), never a user-facing error.
 
 Codes are stable: E1xx the file, E2xx the workbook's structure, W3xx the
-content, E4xx / W4xx the batch job, E900 an internal error.  The README's
+content, E4xx / W4xx the batch job, R6xx the committee's review (level review), E900 an internal error.  The README's
 code table is :func:`markdown_table` (a test keeps the two equal).
 """
 
@@ -63,7 +63,7 @@ class Finding:
 
 
 def _finding(code: str, summary: str, template: str | None = None, **variants: str) -> Finding:
-    level: Level = "error" if code.startswith("E") else "warning"
+    level: Level = "error" if code.startswith("E") else "review" if code.startswith("R") else "warning"
     templates = {"": template} if template is not None else variants
     return Finding(code, level, summary, MappingProxyType(templates))
 
@@ -201,6 +201,24 @@ _ALL = (
              "文件名含有无法正常显示的字符或不是 UTF-8 编码（显示为“{name}”），请把文件改用正常的中文或英文名称后重新提交。"),
     _finding("W407", "file changed after it was read (the document is from the earlier content)",
              "处理期间文件又被修改，本次材料按修改前的内容生成；下次运行时会按新内容重新生成。"),
+    # --- the committee's review (R6xx, DESIGN §9): level review, never changes a status ----------
+    _finding("R601", "similar to an item of another branch (Jaccard of character 3-grams)",
+             pair="本条与{other}的内容高度相似（相似度 {percent}%），请核实是否照抄照搬，结合本支部实际重新撰写。",
+             group="本条与其他支部的 {others} 条内容高度相似（共 {size} 条雷同，如{examples}；相似度不低于 {percent}%），"
+                   "请核实是否照抄照搬，结合本支部实际重新撰写。"),
+    _finding("R602", "repeated within the branch (same sheet, same measure as R601)",
+             "本条与本表{other}的内容高度相似（相似度 {percent}%）{more}，请合并或改写。"),
+    _finding("R611", "problem too vague: 具体表现 empty or shorter than [review] min_details",
+             empty="问题的具体表现没有填写，请写明具体事例、程度和影响。",
+             short="问题的具体表现只有 {length} 个字（少于 {minimum} 个字），过于笼统，请写明具体事例、程度和影响。"),
+    _finding("R612", "problem that no measure names in 对应问题 (when the workbook uses 对应问题)",
+             "第 {number} 个问题没有对应的整改措施（“整改措施”表的“对应问题”中没有这个序号），请补充措施或核对对应问题。"),
+    _finding("R613", "measure not concrete: no 责任人, or no usable 完成时限 (长期坚持 counts as usable)",
+             owner="整改措施没有填写责任人，请写明负责落实的人或部门。",
+             deadline="整改措施没有可用的完成时限，请写明日期（如 2024-03-31）或“长期坚持”。",
+             both="整改措施没有填写责任人，也没有可用的完成时限，请写明负责落实的人或部门和完成时限。"),
+    _finding("R614", "required aspects ([review] required_aspects) that no problem is filed under",
+             "存在的问题没有涉及以下方面：{aspects}；请对照要求补充查摆。"),
     # --- ours (E9xx) --------------------------------------------------------------
     _finding("E900", "internal error (the traceback goes to the log file)",
              "处理此工作簿时程序内部出错，其他工作簿不受影响。请把该文件转交负责汇总的管理员，由管理员把文件和日志发给维护人员。"),

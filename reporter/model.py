@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-Level = Literal["error", "warning"]
+Level = Literal["error", "warning", "review"]  # review: the committee's review (R6xx), never changes a status
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +207,7 @@ class FileResult:
 
 
 def status_of(messages: tuple[Message, ...] | list[Message], strict: bool = False) -> Status:
-    """failed on any error (or any warning with --strict), warning, else ok."""
+    """failed on any error (or any warning with --strict), warning, else ok (review findings never count)."""
     levels = {m.level for m in messages}
     if "error" in levels or (strict and "warning" in levels):
         return "failed"
