@@ -57,6 +57,51 @@ class PdfSettings:
     timeout: float = 180.0  # seconds one LibreOffice batch may take before it is stopped
 
 
+REVIEW_RULES = ("r601", "r602", "r611", "r612", "r613", "r614")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSettings:
+    """[review]: the committee's review (DESIGN §9); it changes no document."""
+
+    similar: float = 0.8  # R601 / R602: Jaccard similarity of character 3-grams at or above this
+    min_chars: int = 30  # items shorter than this (after normalising) are not compared
+    min_details: int = 20  # R611: 具体表现 shorter than this is too vague
+    required_aspects: tuple[str, ...] = ()  # R614 (off while empty)
+    r601: bool = True
+    r602: bool = True
+    r611: bool = True
+    r612: bool = True
+    r613: bool = True
+    r614: bool = True
+
+    def enabled(self, code: str) -> bool:
+        return getattr(self, code.lower())
+
+
+def _review(value: object) -> ReviewSettings:
+    if not isinstance(value, dict):
+        raise ConfigError("配置节 [review] 的格式有误。")
+    known = {f.name: f.default for f in fields(ReviewSettings)}
+    kwargs: dict = {}
+    for key, v in value.items():
+        if key not in known:
+            raise ConfigError(f"配置节 [review] 中的 {key} 无法识别，可用的有：{'、'.join(known)}。")
+        if key in REVIEW_RULES:
+            if not isinstance(v, bool):
+                raise ConfigError(f"配置项 review.{key} 应为 true 或 false，现为 {_shown(v)}。")
+        elif key == "required_aspects":
+            v = _str_list(f"review.{key}", v) if v != [] else ()
+        elif key == "similar":
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1:
+                raise ConfigError(f"配置项 review.similar 应为大于 0、不超过 1 的数（例如 0.8），现为 {_shown(v)}。")
+            v = float(v)
+        else:
+            v = _positive(f"review.{key}", v, known[key])
+        kwargs[key] = v
+    return ReviewSettings(**kwargs)
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     categories: tuple[str, ...] = DEFAULT_CATEGORIES
@@ -68,6 +113,7 @@ class Config:
     fonts: Fonts = field(default_factory=Fonts)
     limits: Limits = field(default_factory=Limits)
     pdf: PdfSettings = field(default_factory=PdfSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
     reference_doc: str | None = None  # path to a unit's letterhead .docx (headers, logo, extra styles)
     reference_styles: bool = False  # take the reference's styles, page and footers wholesale (pandoc's way)
     roster: str | None = None  # path to the roster (.xlsx / .csv)
@@ -80,6 +126,7 @@ class Config:
         data.pop("roster")
         data["limits"].pop("max_seconds")  # a time limit changes no document
         data.pop("pdf")  # neither does the PDF engine's time limit
+        data.pop("review")  # nor the review (R6xx)
         if self.reference_doc:
             try:
                 data["reference_doc_sha256"] = hashlib.sha256(Path(self.reference_doc).read_bytes()).hexdigest()
@@ -205,6 +252,8 @@ def parse_config(data: dict, source: str | None = None, base: Path | None = None
             changes[key] = _section(Limits, key, value)
         elif key == "pdf":
             changes[key] = _section(PdfSettings, key, value)
+        elif key == "review":
+            changes[key] = _review(value)
         elif key == "reference_styles":
             if not isinstance(value, bool):
                 raise ConfigError("配置项 reference_styles 应为 true 或 false。")
