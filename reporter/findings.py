@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from .model import Level, Message
@@ -66,6 +66,15 @@ def _finding(code: str, summary: str, template: str | None = None, **variants: s
     level: Level = "error" if code.startswith("E") else "review" if code.startswith("R") else "warning"
     templates = {"": template} if template is not None else variants
     return Finding(code, level, summary, MappingProxyType(templates))
+
+
+def _stops(finding: Finding) -> Finding:
+    """An import finding (I7xx) after which no workbook is written: level error, though the code starts with I."""
+    return replace(finding, level="error")
+
+
+_REIMPORT = "请用 Word 或 WPS 打开后“另存为” .docx 文档，再重新导入。"
+_PARAGRAPH = "第 {paragraph} 段"
 
 
 _ALL = (
@@ -219,6 +228,56 @@ _ALL = (
              both="整改措施没有填写责任人，也没有可用的完成时限，请写明负责落实的人或部门和完成时限。"),
     _finding("R614", "required aspects ([review] required_aspects) that no problem is filed under",
              "存在的问题没有涉及以下方面：{aspects}；请对照要求补充查摆。"),
+    # --- reporter import (I7xx: a guess that may be wrong is a warning; a file that gives no workbook, an error) ---
+    _stops(_finding("I701", "import: no section heading found (no workbook written)",
+                    "文档中找不到“存在的问题”“原因剖析”“整改措施”等部分的标题（如“一、存在的问题”），无法识别材料的结构，"
+                    "未生成工作簿。请在各部分前加上这样的标题后重新导入，或直接用标准模板填写。")),
+    _finding("I702", "import: unnumbered text between items kept as the previous item's details",
+             _PARAGRAPH + "没有编号，已接在上一条（“{section}”第 {item} 条）的具体内容后面；"
+             "如果它是单独的一条，请在工作簿中另起一行填写。"),
+    _finding("I703", "import: a headline longer than 60 characters",
+             _PARAGRAPH + "的标题句有 {length} 个字（超过 {limit} 字），可能不是一句概括；请在工作簿中核对“{column}”和“{details}”。"),
+    _finding("I704", "import: an unknown section heading kept as part of the preceding section (or the preamble)",
+             section=_PARAGRAPH + "“{text}”像是一个部分的标题，但不是“存在的问题”“原因剖析”“整改措施”之一，"
+                     "已并入前面的“{section}”部分；请在工作簿中核对。",
+             preamble=_PARAGRAPH + "“{text}”像是一个部分的标题，但不是“存在的问题”“原因剖析”“整改措施”之一，"
+                      "已并入导语；请在工作簿中核对。"),
+    _finding("I705", "import: branch name taken from the file name",
+             "落款和标题中都没有找到支部名称（以“党支部”或“支部”结尾），已用文件名“{name}”作为支部名称；"
+             "请在工作簿“基本信息”表中改为党支部全称。"),
+    _finding("I706", "import: several paragraphs before the first section joined into one preamble",
+             "标题和第一个部分之间有 {count} 段文字（" + _PARAGRAPH + "起），已合并为一段作为导语；请在工作簿中核对“导语”。"),
+    _finding("I707", "import: unnumbered paragraphs taken as items",
+             one=_PARAGRAPH + "在“{section}”部分的第一条之前，没有编号，已作为单独的一条；请在工作簿中核对。",
+             all="“{section}”部分（" + _PARAGRAPH + "起）的各段都没有编号，已把每一段作为一条；请在工作簿中核对。"),
+    _finding("I708", "import: a section heading repeated (its items appended to the section)",
+             _PARAGRAPH + "再次出现“{section}”部分的标题，其后各条已接在前面同一部分的后面；请在工作簿中核对。"),
+    _stops(_finding("I710", "import: not a document that can be read (empty, damaged, encrypted, too large, zip bomb …)",
+                    empty="文件是空的（0 字节），可能没有保存成功；请重新保存后再导入。",
+                    no_text="文档中没有文字，无法导入。",
+                    unknown="文件不是 {suffix} 文档（内容无法识别），可能已损坏或只是改了扩展名；" + _REIMPORT,
+                    damaged="文件已损坏，无法读取；" + _REIMPORT,
+                    encrypted="文件已加密，请取消密码后再导入。",
+                    large="文件大小 {size_mb:.1f} MB，超过上限 {limit_mb:g} MB，已拒绝读取。",
+                    bomb="文件解压后的内容超出上限（疑似“压缩炸弹”），已拒绝读取。",
+                    entities="文件中含有 XML 实体声明（DOCTYPE/ENTITY），出于安全原因拒绝读取；" + _REIMPORT,
+                    workbook="这是一个 Excel 工作簿，不是文档，不需要导入：请把它直接放入输入文件夹，用 reporter validate 或 build 处理。",
+                    binary="文件里有不是文字的内容，不是文本文件，无法按文本导入；请确认文件类型。",
+                    encoding="无法识别文件的文字编码；请用记事本打开后“另存为” UTF-8 编码，再重新导入。")),
+    _stops(_finding("I711", "import: .doc/.wps/.rtf/.odt need LibreOffice (missing, or the conversion failed)",
+                    missing="{suffix} 文件要先用 LibreOffice 转换才能导入，但本机没有安装 LibreOffice。请先安装（Debian/Ubuntu）："
+                            "sudo apt-get install {package}；或用 Word、WPS 把它另存为 .docx 后再导入。",
+                    failed="用 LibreOffice 转换 {suffix} 文件失败（{reason}）；" + _REIMPORT)),
+    _stops(_finding("I712", "import: a file type that cannot be imported",
+                    "不能导入“{suffix}”格式的文件；可以导入 .docx、.doc、.wps、.rtf、.odt、.txt 和 .md 文件。"
+                    "PDF 等格式请先另存为 .docx。")),
+    _stops(_finding("I713", "import: the workbook exists (not overwritten without --force)",
+                    "{path} 已存在，未覆盖（它可能已经填写了内容）；确需覆盖时加 --force。")),
+    _stops(_finding("I714", "import: the file could not be read or the workbook not written",
+                    read="无法读取该文件（{reason}）。",
+                    write="无法写入 {path}（{reason}）。")),
+    _finding("I715", "import: two documents of one run name the same branch (numbered file name)",
+             "本次导入的另一份文档（{other}）也是“{name}”的材料，本文件的工作簿另存为 {path}；请确认是否重复。"),
     # --- ours (E9xx) --------------------------------------------------------------
     _finding("E900", "internal error (the traceback goes to the log file)",
              "处理此工作簿时程序内部出错，其他工作簿不受影响。请把该文件转交负责汇总的管理员，由管理员把文件和日志发给维护人员。"),
