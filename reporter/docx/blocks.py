@@ -13,15 +13,32 @@ it can only ever be text, never markup or a field code.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Union
 
 from ..ooxml import text as _esc
+from ..title import break_title
 from .styles import MARGIN_LEFT, MARGIN_RIGHT, PAGE_W, chars_ind
 
-BlockKind = Literal["title", "blank", "body", "heading", "heading2", "item", "signature"]
+BlockKind = Literal["title", "blank", "body", "heading", "heading2", "item", "signature", "subtitle"]
+
+
+@dataclass(frozen=True, slots=True)
+class TocEntry:
+    """One line of a table of contents built from entries (a bound volume's
+    目录): ``text`` (支部名称) and the cached ``page`` number; ``number``
+    names the bookmark around the paragraph the entry points at."""
+
+    text: str
+    number: int
+    page: int | None = None
+
+    @property
+    def bookmark(self) -> str:
+        return f"_TocReporter{self.number:06d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +49,7 @@ class Block:
     text: str = ""  # the paragraph (for "item": the details after the lead-in)
     lead_in: str = ""  # "item": （一）headline。 in the lead-in character style
     right_chars: float = 0  # "signature": right indent in characters
+    entry: TocEntry | None = None  # a table-of-contents entry pointing at this paragraph (TC field + bookmark)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +82,8 @@ class TableOfContents:
 
     levels: str = "1-2"
     placeholder: str = "（目录：请在 Word 中右键单击此处并选择“更新域”。）"
+    entries: tuple[TocEntry, ...] = ()  # given: a TOC over the TC fields, its cached result these lines
+    dirty: bool = True  # Word updates the field when the document is opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +92,8 @@ class SectionBreak:
     or the next odd page (a bound volume's parts start on a right-hand page)."""
 
     start: Literal["nextPage", "oddPage", "evenPage"] = "oddPage"
+    page_numbers: bool = True  # False: the section has no headers and footers (a volume's cover and contents)
+    restart: int | None = None  # the section's page numbering starts again at this number
 
 
 AnyBlock = Union[Block, Table, Picture, TableOfContents, SectionBreak]
@@ -84,13 +106,23 @@ def _run(text: str, style_id: str | None = None) -> str:
     return f'<w:r><w:rPr>{style}<w:rFonts w:hint="eastAsia"/></w:rPr><w:t xml:space="preserve">{_esc(text)}</w:t></w:r>'
 
 
-_PARAGRAPH_STYLE = {"title": "title", "heading": "heading1", "heading2": "heading2"}
+def title_run(text: str) -> str:
+    """A title's run, its lines parted by explicit line breaks (Word and LibreOffice
+    break alike): the lines of ``text`` when it has some ("\n"), else :func:`break_title`'s."""
+    lines = text.split("\n") if "\n" in text else break_title(text)
+    body = "<w:br/>".join(f'<w:t xml:space="preserve">{_esc(line)}</w:t>' for line in lines)
+    return f'<w:r><w:rPr><w:rFonts w:hint="eastAsia"/></w:rPr>{body}</w:r>'
+
+
+_PARAGRAPH_STYLE = {"title": "title", "heading": "heading1", "heading2": "heading2", "subtitle": "subtitle"}
 
 
 def block_xml(block: Block, ids: dict[str, str]) -> str:
     """One ``<w:p>``; ``ids`` maps logical style names to the file's styleIds."""
     if block.kind == "blank":
         return "<w:p/>"
+    if block.kind == "title":
+        return f'<w:p><w:pPr><w:pStyle w:val="{ids["title"]}"/></w:pPr>{title_run(block.text)}</w:p>'
     if block.kind in _PARAGRAPH_STYLE:
         return f'<w:p><w:pPr><w:pStyle w:val="{ids[_PARAGRAPH_STYLE[block.kind]]}"/></w:pPr>{_run(block.text)}</w:p>'
     if block.kind == "signature":
@@ -170,7 +202,9 @@ def picture_xml(picture: Picture, ids: dict[str, str], rid: str, number: int) ->
             "</pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>")
 
 
-def toc_xml(toc: TableOfContents) -> str:
+def toc_xml(toc: TableOfContents, ids: dict[str, str] | None = None) -> str:
+    if toc.entries:
+        return _toc_entries_xml(toc, ids or {})
     levels = "".join(c for c in toc.levels if c.isdigit() or c == "-")
     return ('<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
             f'<w:r><w:instrText xml:space="preserve"> TOC \\o "{levels}" \\h \\z \\u </w:instrText></w:r>'
@@ -178,10 +212,60 @@ def toc_xml(toc: TableOfContents) -> str:
             '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
 
 
-def section_pr(sect_pr: str, start: str | None) -> str:
-    """The document's section properties for a section that starts as ``start`` (None: as the document's)."""
+def section_pr(sect_pr: str, start: str | None, *, page_numbers: bool = True, restart: int | None = None) -> str:
+    """The document's section properties for a section that starts as ``start`` (None: as the document's);
+    without ``page_numbers`` no header or footer; ``restart``: its page numbering starts again there."""
+    if not page_numbers:
+        sect_pr = re.sub(r"<w:(?:header|footer)Reference\b[^>]*/>", "", sect_pr)
+    if restart is not None:
+        at = next((i for i in (sect_pr.find(t) for t in ("<w:cols", "<w:formProt", "<w:vAlign", "<w:noEndnote",
+                   "<w:titlePg", "<w:textDirection", "<w:bidi", "<w:rtlGutter", "<w:docGrid")) if i >= 0),
+                  sect_pr.rfind("</w:sectPr>"))
+        sect_pr = f'{sect_pr[:at]}<w:pgNumType w:start="{restart}"/>{sect_pr[at:]}'
     if start is None:
         return sect_pr
     at = sect_pr.find("<w:pgSz")
     at = at if at >= 0 else sect_pr.rfind("</w:sectPr>")
     return f'{sect_pr[:at]}<w:type w:val="{start}"/>{sect_pr[at:]}'
+
+
+def _field(code: str, result: str = "") -> str:
+    """A complex field: ``code`` (already escaped), and a cached result's runs when given."""
+    begin = '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+    code = f'<w:r><w:instrText xml:space="preserve"> {code} </w:instrText></w:r>'
+    middle = f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{result}' if result else ""
+    return f'{begin}{code}{middle}<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+
+
+def _toc_entries_xml(toc: TableOfContents, ids: dict[str, str]) -> str:
+    """A TOC field over TC entries (``\\f``) whose cached result is the entries: one paragraph each in the
+    "TOC 1" style (dot leader, page number right-aligned), a link to the bookmark and a PAGEREF."""
+    dirty = ' w:dirty="true"' if toc.dirty else ""
+    style = f'<w:pPr><w:pStyle w:val="{ids.get("toc1", "TOC1")}"/></w:pPr>'
+    paragraphs = []
+    for n, entry in enumerate(toc.entries):
+        page = "" if entry.page is None else str(entry.page)
+        pageref = _field(f"PAGEREF {entry.bookmark} \\h", f"<w:r><w:t>{page}</w:t></w:r>")
+        link = (f'<w:hyperlink w:anchor="{entry.bookmark}" w:history="1">{_run(entry.text)}'
+                f"<w:r><w:tab/></w:r>{pageref}</w:hyperlink>")
+        head = (f'<w:r><w:fldChar w:fldCharType="begin"{dirty}/></w:r><w:r><w:instrText xml:space="preserve">'
+                ' TOC \\f \\h \\z </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>') if n == 0 else ""
+        tail = '<w:r><w:fldChar w:fldCharType="end"/></w:r>' if n == len(toc.entries) - 1 else ""
+        paragraphs.append(f"<w:p>{style}{head}{link}{tail}</w:p>")
+    return "".join(paragraphs)
+
+
+def marked_xml(block: Block, ids: dict[str, str]) -> str:
+    """A paragraph carrying a table-of-contents entry: a bookmark around it and a TC field (no visible text)."""
+    xml = block_xml(block, ids)
+    entry = block.entry
+    if entry is None:
+        return xml
+    text = entry.text.replace("\\", "\\\\").replace('"', '\\"')
+    mark = (f'<w:bookmarkStart w:id="{entry.number}" w:name="{entry.bookmark}"/>'
+            + _field(f'TC "{_esc(text)}" \\l 1'))
+    if xml == "<w:p/>":
+        return f'<w:p>{mark}<w:bookmarkEnd w:id="{entry.number}"/></w:p>'
+    at = xml.find("</w:pPr>")
+    at = at + len("</w:pPr>") if at >= 0 else len("<w:p>")
+    return f'{xml[:at]}{mark}{xml[at:-len("</w:p>")]}<w:bookmarkEnd w:id="{entry.number}"/></w:p>'

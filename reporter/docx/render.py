@@ -17,8 +17,8 @@ from .. import __version__
 from ..config import Config
 from ..ooxml import REL, Package, app_properties, core_properties, relationships
 from .base import Base
-from .blocks import (AnyBlock, Block, Picture, SectionBreak, Table, TableOfContents, block_xml, picture_xml,
-                     section_pr, table_parts, toc_xml)
+from .blocks import (AnyBlock, Block, Picture, SectionBreak, Table, TableOfContents, block_xml, marked_xml,
+                     picture_xml, section_pr, table_parts, toc_xml)
 from .reference import base_for
 from .styles import NS
 from .xmlparts import _rels_name
@@ -28,26 +28,34 @@ _APP_XML = app_properties(f"reporter {__version__}")
 _SHARED = ("[Content_Types].xml", "_rels/.rels")  # first in every package, in this order
 
 
-def _body_parts(blocks: Iterable[AnyBlock], base: Base, images: dict[int, str]) -> Iterator[str]:
-    """document.xml as strings; ``images``: id() of each :class:`Picture` → its relationship id."""
+def _section(base: Base, section: SectionBreak | None) -> str:
+    if section is None:
+        return base.sect_pr
+    return section_pr(base.sect_pr, section.start, page_numbers=section.page_numbers, restart=section.restart)
+
+
+def _body_parts(blocks: Iterable[AnyBlock], base: Base, images: dict[int, str],
+                first: SectionBreak | None = None) -> Iterator[str]:
+    """document.xml as strings; ``images``: id() of each :class:`Picture` → its relationship id;
+    ``first``: how the first section is set up (None: as the base's)."""
     ids = base.ids
     yield f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {NS}><w:body>'
-    start = None  # how the current section starts (None: as the base's)
+    current = first  # how the current section starts (None: as the base's)
     for n, block in enumerate(blocks):
         if type(block) is Block:
-            yield block_xml(block, ids)
+            yield block_xml(block, ids) if block.entry is None else marked_xml(block, ids)
         elif isinstance(block, Table):
             yield from table_parts(block, ids)
         elif isinstance(block, Picture):
             yield picture_xml(block, ids, images[id(block)], list(images).index(id(block)) + 1)
         elif isinstance(block, TableOfContents):
-            yield toc_xml(block)
+            yield toc_xml(block, ids)
         elif isinstance(block, SectionBreak):
-            yield f"<w:p><w:pPr>{section_pr(base.sect_pr, start)}</w:pPr></w:p>"
-            start = block.start
+            yield f"<w:p><w:pPr>{_section(base, current)}</w:pPr></w:p>"
+            current = block
         else:
             raise TypeError(f"not a block: {block!r}")
-    yield section_pr(base.sect_pr, start) + "</w:body></w:document>"
+    yield _section(base, current) + "</w:body></w:document>"
 
 
 def _shared_zip(base: Base) -> bytes:
@@ -83,10 +91,28 @@ def _with_images(base: Base, images: dict[int, str]) -> tuple[bytes, dict[str, s
         rid: f"{folder}/{target}" if folder else target for rid, target in media.items()}
 
 
+@lru_cache(maxsize=4)
+def _updating(base: Base) -> Base:
+    """``base`` with Word told to update the fields on opening (w:updateFields, in schema order)."""
+    settings = base.parts["word/settings.xml"]
+    at = next((i for i in (settings.find(t) for t in (b"<w:hdrShapeDefaults", b"<w:footnotePr", b"<w:endnotePr",
+                                                        b"<w:compat", b"<w:docVars", b"<w:rsids", b"<m:mathPr",
+                                                        b"<w:attachedSchema", b"<w:themeFontLang",
+                                                        b"<w:clrSchemeMapping", b"<w:decimalSymbol",
+                                                        b"<w:listSeparator")) if i >= 0),
+              settings.rfind(b"</w:settings>"))
+    parts = {**base.parts, "word/settings.xml": settings[:at] + b'<w:updateFields w:val="true"/>' + settings[at:]}
+    return Base(parts, base.main, base.sect_pr, base.ids, base.notes)
+
+
 def render_blocks(blocks: Iterable[AnyBlock], config: Config, *, title: str, subject: str, author: str,
-                  created: datetime | None = None) -> bytes:
-    """Any official document made of blocks, as .docx bytes."""
+                  created: datetime | None = None, first_section: SectionBreak | None = None,
+                  update_fields: bool = False) -> bytes:
+    """Any official document made of blocks, as .docx bytes; ``first_section``: how the first
+    section is set up (e.g. without page numbers); ``update_fields``: Word updates every field on opening."""
     base = base_for(config)
+    if update_fields:
+        base = _updating(base)
     blocks = list(blocks)
     pictures = [b for b in blocks if isinstance(b, Picture)]
     images = {id(p): f"rIdReporterImage{i}" for i, p in enumerate(pictures, 1)}
@@ -94,7 +120,7 @@ def render_blocks(blocks: Iterable[AnyBlock], config: Config, *, title: str, sub
     package = Package(base=static)
     with package.open(base.main) as f:
         chunk: list[str] = []
-        for part in _body_parts(blocks, base, images):
+        for part in _body_parts(blocks, base, images, first_section):
             chunk.append(part)
             if len(chunk) >= CHUNK_PARTS:
                 f.write("".join(chunk).encode())

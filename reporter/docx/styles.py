@@ -44,6 +44,8 @@ STYLES: dict[str, tuple[str, str, str]] = {
     "table_normal": ("table", "Normal Table", "TableNormal"),
     "table_grid": ("table", "Table Grid", "TableGrid"),
     "no_list": ("numbering", "No List", "NoList"),
+    "subtitle": ("paragraph", "Subtitle", "Subtitle"),  # a bound volume's cover: the date under the title
+    "toc1": ("paragraph", "toc 1", "TOC1"),  # a bound volume's 目录: name …… page
 }
 LEAD_IN_STYLE = STYLES["lead_in"][1]
 DEFAULT_IDS = {key: sid for key, (_, _, sid) in STYLES.items()}  # the styleIds of our own styles part
@@ -136,6 +138,12 @@ def style_elements(fonts: Fonts, ids: dict[str, str]) -> dict[str, str]:
         "table_grid": _style("table_grid", ids, f"<w:tblPr><w:tblBorders>{borders}</w:tblBorders></w:tblPr>",
                              based_on="table_normal", extra='<w:uiPriority w:val="39"/>'),
         "no_list": _style("no_list", ids, "", default=True, extra=hidden),
+        "subtitle": _style("subtitle", ids, f'<w:pPr>{_NO_INDENT}<w:jc w:val="center"/></w:pPr>',
+                           based_on="normal", next_="normal", extra='<w:uiPriority w:val="11"/>' + q),
+        "toc1": _style("toc1", ids, (  # dot leader to the page number at the right edge of the text block
+            f'<w:pPr><w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{PAGE_W - MARGIN_LEFT - MARGIN_RIGHT}"/>'
+            f'</w:tabs>{_NO_INDENT}<w:jc w:val="left"/></w:pPr>'), based_on="normal", next_="normal",
+                       extra='<w:uiPriority w:val="39"/><w:unhideWhenUsed/>'),
     }
 
 
