@@ -143,7 +143,8 @@ class Styles:
         return "".join(parts)
 
     def _font(self, bold: bool) -> str:
-        return f'<font>{"<b/>" if bold else ""}<sz val="{self.size:g}"/><name val="{attr(self.font)}"/><family val="2"/></font>'
+        return (f'<font>{"<b/>" if bold else ""}<sz val="{self.size:g}"/><name val="{attr(self.font)}"/>'
+                '<family val="2"/></font>')
 
 
 def _fill(rgb: str) -> str:

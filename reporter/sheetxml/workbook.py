@@ -119,7 +119,8 @@ class Workbook:
         parts = [DECL, f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">',
                  '<workbookPr/><bookViews><workbookView xWindow="240" yWindow="15" windowWidth="16095"'
                  ' windowHeight="9660"/></bookViews><sheets>']
-        parts += [f'<sheet name="{attr(s.name)}" sheetId="{s.index + 1}" r:id="rId{s.index + 1}"/>' for s in self.sheets]
+        parts += [f'<sheet name="{attr(s.name)}" sheetId="{s.index + 1}" r:id="rId{s.index + 1}"/>'
+                  for s in self.sheets]
         parts.append("</sheets>")
         names = _defined_names(self.sheets)
         if names:
