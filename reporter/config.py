@@ -22,6 +22,7 @@ DEFAULT_CATEGORIES = ("理论学习", "政治素质", "能力本领", "担当作
 DEFAULT_STATUSES = ("未开始", "整改中", "已完成")
 
 DEFAULT_TITLE_TEMPLATE = "{支部名称}{会议主题}对照检查材料"
+DEFAULT_VOLUME_TITLE_TEMPLATE = "{上级党组织}{会议主题}对照检查材料汇编"  # the bound volume's cover (汇编)
 DEFAULT_PREAMBLE_TEMPLATE = (
     "根据上级通知要求，按照{上级党组织}的统一安排部署，{支部名称}紧紧围绕学习贯彻"
     "习近平新时代中国特色社会主义思想这一主题，认真学习领会党的创新理论，"
@@ -109,6 +110,7 @@ class Config:
     done_status: str = "已完成"
     title_template: str = DEFAULT_TITLE_TEMPLATE
     preamble_template: str = DEFAULT_PREAMBLE_TEMPLATE
+    volume_title_template: str = DEFAULT_VOLUME_TITLE_TEMPLATE
     default_theme: str = "主题教育专题组织生活会"
     fonts: Fonts = field(default_factory=Fonts)
     limits: Limits = field(default_factory=Limits)
@@ -126,6 +128,7 @@ class Config:
         data.pop("roster")
         data["limits"].pop("max_seconds")  # a time limit changes no document
         data.pop("pdf")  # neither does the PDF engine's time limit
+        data.pop("volume_title_template")  # nor the bound volume's cover (the volume has its own inputs)
         data.pop("review")  # nor the review (R6xx)
         if self.reference_doc:
             try:
@@ -142,7 +145,10 @@ PLACEHOLDERS = ("支部名称", "上级党组织", "支部书记", "会议主题
 _PLACEHOLDERS = set(PLACEHOLDERS)
 
 
-def _check_template(name: str, text: str) -> None:
+VOLUME_PLACEHOLDERS = ("上级党组织", "会议主题", "会议日期")  # a volume has no single 支部名称 or 支部书记
+
+
+def _check_template(name: str, text: str, allowed_names: set[str] | tuple[str, ...] = _PLACEHOLDERS) -> None:
     import string
 
     try:
@@ -152,8 +158,8 @@ def _check_template(name: str, text: str) -> None:
     for _, placeholder, spec, conv in parsed:
         if placeholder is None:
             continue
-        if placeholder not in _PLACEHOLDERS or spec or conv:
-            allowed = "、".join("{" + p + "}" for p in sorted(_PLACEHOLDERS))
+        if placeholder not in allowed_names or spec or conv:
+            allowed = "、".join("{" + p + "}" for p in sorted(allowed_names))
             raise ConfigError(f"配置项 {name} 中的占位符 {{{placeholder}}} 无法识别，可用的有：{allowed}。")
 
 
@@ -235,7 +241,7 @@ def parse_config(data: dict, source: str | None = None, base: Path | None = None
     for key, value in data.items():
         if key in ("categories", "statuses"):
             changes[key] = _str_list(key, value)
-        elif key in ("done_status", "title_template", "preamble_template", "default_theme"):
+        elif key in ("done_status", "title_template", "preamble_template", "default_theme", "volume_title_template"):
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"配置项 {key} 应为非空文字。")
             changes[key] = value.strip()
@@ -265,6 +271,7 @@ def parse_config(data: dict, source: str | None = None, base: Path | None = None
         raise ConfigError(f"配置项 done_status（{cfg.done_status}）必须是 statuses 中的一项。")
     _check_template("title_template", cfg.title_template)
     _check_template("preamble_template", cfg.preamble_template)
+    _check_template("volume_title_template", cfg.volume_title_template, VOLUME_PLACEHOLDERS)
     if cfg.reference_doc and not Path(cfg.reference_doc).is_file():
         raise ConfigError(f"配置项 reference_doc 指向的文件不存在：{cfg.reference_doc}")
     return cfg
