@@ -39,6 +39,8 @@ ConfigOpt = Annotated[
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="严格模式：有警告的工作簿也按未通过处理。")]
 INPUT_HELP = "存放各支部工作簿的文件夹（含子文件夹）。"
+NoReviewOpt = Annotated[bool, typer.Option(
+    "--no-review", help="跳过审核意见（内容雷同、问题笼统、措施不具体等 R6xx 提示）。")]
 
 
 def _version(value: bool) -> None:
@@ -111,6 +113,7 @@ def build(
                                                     help="把运行日志追加到此文件（带时间和时区）。")] = None,
     allow_empty: Annotated[bool, typer.Option(
         "--allow-empty", help="输入文件夹本来就是空的：上次有工作簿、这次一个也没有时照常运行（会删除上次生成的材料）。")] = False,
+    no_review: NoReviewOpt = False,
 ) -> None:
     """批量生成：每个支部一份对照检查材料，外加汇总表、汇总报告和运行报告 run-report.json。
 
@@ -132,7 +135,8 @@ def build(
         from .build import BuildOptions, run_build
 
         result = run_build(BuildOptions(config=settings, jobs=jobs, force=force, as_of=day, strict=strict,
-                                        pdf=pdf, quiet=quiet, allow_empty=allow_empty, **options))
+                                        pdf=pdf, quiet=quiet, allow_empty=allow_empty, review=not no_review,
+                                        **options))
     except ReporterError as exc:
         raise _fail(exc, log_file) from None
     raise typer.Exit(result.exit_status)
@@ -144,6 +148,7 @@ def validate(
     config: ConfigOpt = None,
     strict: StrictOpt = False,
     json_out: Annotated[bool, typer.Option("--json", help="以 JSON 输出检查结果（便于脚本处理）。")] = False,
+    no_review: NoReviewOpt = False,
 ) -> None:
     """只检查工作簿，不生成文件：逐个列出问题所在的工作表和单元格。
 
@@ -152,16 +157,19 @@ def validate(
     try:
         from .validate import run_validate
 
-        validation = run_validate(_path(input_dir, "参数“输入”"), _config(config), strict=strict)
+        validation = run_validate(_path(input_dir, "参数“输入”"), _config(config), strict=strict,
+                                  review=not no_review)
     except ReporterError as exc:
         raise _fail(exc) from None
     from .console import print_json, print_validation
-    from .validate import validation_json
+    from .validate import review_lines, validation_json
 
     if json_out:
         print_json(validation_json(validation))
     else:
         print_validation(validation.results, validation.ignored, validation.totals)
+        for line in review_lines(validation):
+            typer.echo(line)
     raise typer.Exit(validation.exit_code)
 
 

@@ -3,7 +3,9 @@
 It sees exactly what `build` sees: the same discovery (the tool's own output
 folders skipped), the same reading (:func:`reporter.build.intake.read_file`),
 the same per-workbook work (:func:`reporter.pipeline.process`, without the
-document) and the same duplicate check (W401).  It returns a
+document), the same duplicate check (W401) and, unless ``review=False``, the
+committee's review (R6xx, :mod:`reporter.review`) over the workbooks it is
+given — review findings never change a status or the exit code.  It returns a
 :class:`Validation`; the CLI prints it.
 """
 
@@ -18,9 +20,10 @@ from .config import Config
 from .discover import Copy, Discovery, discover, duplicates, name_findings
 from .errors import UsageError
 from .findings import message
-from .labels import shown_path as shown
+from .labels import message_line, shown_path as shown
 from .model import FileResult, status_of
 from .pipeline import Outcome, process
+from .review import Review, counts_line, review_inputs, run_review
 
 
 @dataclass(slots=True)
@@ -28,6 +31,7 @@ class Validation:
     input_dir: str
     results: list[FileResult] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    review: Review | None = None  # None: --no-review
 
     @property
     def totals(self) -> dict[str, int]:
@@ -41,7 +45,7 @@ class Validation:
         return 1 if any(r.status == "failed" for r in self.results) else 0
 
 
-def validate_dir(input_dir: Path, config: Config, strict: bool = False) -> Validation:
+def validate_dir(input_dir: Path, config: Config, strict: bool = False, review: bool = True) -> Validation:
     """Read every workbook under ``input_dir`` (a folder, or one workbook file).
 
     Raises UsageError when the path does not exist."""
@@ -67,6 +71,8 @@ def validate_dir(input_dir: Path, config: Config, strict: bool = False) -> Valid
             duplicate_of=dup.used if dup and dup.used != copies[i].source else None))
     for folder in found.unreadable:  # folders that could not be listed
         validation.results.append(FileResult(shown(folder), "failed", (message("E125"),)))
+    if review:
+        validation.review = run_review(review_inputs(validation.results), config.review)
     return validation
 
 
@@ -88,28 +94,40 @@ def _mtime_ns(path: Path) -> int:
         return 0
 
 
-def result_json(result: FileResult) -> dict:
+def result_json(result: FileResult, review: Review | None = None) -> dict:
+    extra = review.messages_for(result.source) if review is not None else ()
     return {
         "source": result.source,
         "status": result.status,
         "branch": result.name or (result.branch.info.name if result.branch else None),
         "duplicate_of": result.duplicate_of,
         "counts": result.counts,
-        "messages": [m.to_json() for m in result.messages],
+        "messages": [m.to_json() for m in (*result.messages, *extra)],
     }
 
 
 def validation_json(validation: Validation) -> dict:
     """The document `reporter validate --json` prints."""
-    return {
+    document = {
         "tool_version": __version__,
         "input_dir": validation.input_dir,
         "totals": validation.totals,
-        "workbooks": [result_json(r) for r in validation.results],
+        "workbooks": [result_json(r, validation.review) for r in validation.results],
         "ignored": validation.ignored,
     }
+    if validation.review is not None:
+        document["review"] = validation.review.report
+    return document
 
 
-def run_validate(input_dir: Path, config: Config, strict: bool = False) -> Validation:
+def review_lines(validation: Validation) -> list[str]:
+    """What `validate` shows after the table: each review finding (审核), then one line of counts."""
+    if validation.review is None:
+        return []
+    lines = [f"[审核] {f.source}（{f.branch or '-'}）  {message_line(f.message)}" for f in validation.review.findings]
+    return [*lines, counts_line(validation.review) + "（审核意见只作提示，不影响是否通过。）"]
+
+
+def run_validate(input_dir: Path, config: Config, strict: bool = False, review: bool = True) -> Validation:
     """`reporter validate`: the results (the CLI prints them; ``exit_code`` is 0 / 1)."""
-    return validate_dir(input_dir, config, strict)
+    return validate_dir(input_dir, config, strict, review)
