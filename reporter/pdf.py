@@ -56,6 +56,11 @@ _IN_FILTERS = {
     ".docx": "MS Word 2007 XML",
     ".xlsx": "Calc MS Excel 2007 XML",
 }
+# Output formats: LibreOffice's --convert-to argument, and the name a message gives the result.
+FORMATS = {
+    "pdf": ("pdf", "PDF"),
+    "docx": ("docx:MS Word 2007 XML", "Word 文档"),
+}
 _KNOWN_LOCATIONS = (
     "/usr/lib/libreoffice/program/soffice",
     "/usr/local/lib/libreoffice/program/soffice",
@@ -121,19 +126,21 @@ def convert_to_pdf(documents: list[Path], out_dir: Path, *, timeout: float) -> P
     return convert_files({Path(p): out_dir / f"{Path(p).stem}.pdf" for p in documents}, timeout=timeout)
 
 
-def convert_files(targets: Mapping[Path, Path], *, timeout: float) -> PdfOutcome:
+def convert_files(targets: Mapping[Path, Path], *, timeout: float, fmt: str = "pdf") -> PdfOutcome:
     """Like :func:`convert_to_pdf`, but each source names its own PDF path.
 
     Lets a caller convert files bound for different folders (the branch
     documents to ``pdf/``, the summary report to ``summary/``) with one
-    LibreOffice start.
+    LibreOffice start.  ``fmt`` is the format to convert to (a key of
+    :data:`FORMATS`: ``"docx"`` turns .doc / .wps / .rtf / .odt into Word
+    documents for ``reporter import``); the targets then end in ``.<fmt>``.
     """
     outcome = PdfOutcome({})
     if not targets:
         return outcome
     soffice = find_soffice()
     if soffice is None:
-        return _give_up(outcome, list(targets), missing_message())
+        return _give_up(outcome, list(targets), missing_message(), fmt)
     jobs: list[tuple[Path, Path]] = []  # (source, target)
     owner: dict[Path, Path] = {}
     for path, target in targets.items():
@@ -141,14 +148,14 @@ def convert_files(targets: Mapping[Path, Path], *, timeout: float) -> PdfOutcome
         try:
             size = path.stat().st_size if path.is_file() else None
         except OSError as exc:
-            outcome.failed[path] = _failed(path, f"无法读取文件（{os_reason(exc)}）。")
+            outcome.failed[path] = _failed(path, f"无法读取文件（{os_reason(exc)}）。", fmt)
             continue
         if target in owner:
-            outcome.failed[path] = _failed(path, f"与 {owner[target].name} 会生成同名的 {target.name}。")
+            outcome.failed[path] = _failed(path, f"与 {owner[target].name} 会生成同名的 {target.name}。", fmt)
         elif size is None:
-            outcome.failed[path] = _failed(path, "找不到这个文件。")
+            outcome.failed[path] = _failed(path, "找不到这个文件。", fmt)
         elif size == 0:
-            outcome.failed[path] = _failed(path, "这是一个空文件。")
+            outcome.failed[path] = _failed(path, "这是一个空文件。", fmt)
         else:
             owner[target] = path
             jobs.append((path, target))
@@ -156,13 +163,14 @@ def convert_files(targets: Mapping[Path, Path], *, timeout: float) -> PdfOutcome
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            return _give_up(outcome, [s for s, _ in jobs], f"无法创建 PDF 输出文件夹 {folder}：{os_reason(exc)}。")
+            reason = f"无法创建 {FORMATS[fmt][1]} 输出文件夹 {folder}：{os_reason(exc)}。"
+            return _give_up(outcome, [s for s, _ in jobs], reason, fmt)
     if jobs:
         done: set[Path] = set()  # sources whose PDF is in place
         try:
-            _convert(soffice, jobs, timeout, outcome, done)
+            _convert(soffice, jobs, timeout, outcome, done, fmt)
         except _GiveUp as stop:
-            _give_up(outcome, [s for s, _ in jobs if s not in done], str(stop))
+            _give_up(outcome, [s for s, _ in jobs if s not in done], str(stop), fmt)
     return outcome
 
 
@@ -170,15 +178,16 @@ class _GiveUp(Exception):
     """LibreOffice fails as a whole: no more PDFs in this run (a Chinese reason)."""
 
 
-def _give_up(outcome: PdfOutcome, sources: list[Path], reason: str) -> PdfOutcome:
+def _give_up(outcome: PdfOutcome, sources: list[Path], reason: str, fmt: str = "pdf") -> PdfOutcome:
     """Set the run error; every source without a PDF and without a reason gets it."""
     outcome.run_error = reason
     for source in sources:
-        outcome.failed.setdefault(Path(source), _failed(Path(source), reason))
+        outcome.failed.setdefault(Path(source), _failed(Path(source), reason, fmt))
     return outcome
 
 
-def _convert(soffice: str, jobs: list[tuple[Path, Path]], timeout: float, outcome: PdfOutcome, done: set[Path]) -> None:
+def _convert(soffice: str, jobs: list[tuple[Path, Path]], timeout: float, outcome: PdfOutcome, done: set[Path],
+             fmt: str = "pdf") -> None:
     """Run LibreOffice over the jobs with one private profile and one work folder.
 
     However this is left, LibreOffice is stopped (see :meth:`_Runner.run`)
@@ -190,7 +199,7 @@ def _convert(soffice: str, jobs: list[tuple[Path, Path]], timeout: float, outcom
     profile = Path(tempfile.mkdtemp(prefix=PROFILE_PREFIX))
     try:
         with tempfile.TemporaryDirectory(prefix=WORK_PREFIX, dir=work_parent) as work:
-            runner = _Runner(soffice, profile, Path(work), timeout, outcome, done)
+            runner = _Runner(soffice, profile, Path(work), timeout, outcome, done, fmt)
             for group in _groups(jobs):
                 runner.convert(group)
     except OSError as exc:  # the work folder or the profile cannot be made
@@ -234,8 +243,9 @@ class _Runner:
     """Runs LibreOffice on groups of files inside one work folder and one profile."""
 
     def __init__(self, soffice: str, profile: Path, work: Path, timeout: float, outcome: PdfOutcome,
-                 done: set[Path]) -> None:
+                 done: set[Path], fmt: str = "pdf") -> None:
         self.soffice = soffice
+        self.fmt = fmt
         self.profile_uri = profile.as_uri()
         self.work = work
         self.timeout = timeout
@@ -265,7 +275,7 @@ class _Runner:
             try:
                 shutil.copyfile(source, copy)
             except OSError as exc:
-                self.outcome.failed[source] = _failed(source, f"无法读取文件（{os_reason(exc)}）。")
+                self.outcome.failed[source] = _failed(source, f"无法读取文件（{os_reason(exc)}）。", self.fmt)
                 continue
             pending.append((source, target, copy))
 
@@ -277,7 +287,7 @@ class _Runner:
                 break
             if trouble is None:  # a normal end: those files could not be loaded
                 for source, _, _ in missing:
-                    self.outcome.failed[source] = _failed(source, NOT_LOADED)
+                    self.outcome.failed[source] = _failed(source, NOT_LOADED, self.fmt)
                 break
             if len(missing) < len(pending):
                 stalled = False
@@ -292,14 +302,14 @@ class _Runner:
             if self._collect([first]):
                 if alone is not None and alone.hung:
                     raise _GiveUp(_run_error(alone, self.timeout))
-                self.outcome.failed[first[0]] = _failed(first[0], alone.reason if alone else NOT_LOADED)
+                self.outcome.failed[first[0]] = _failed(first[0], alone.reason if alone else NOT_LOADED, self.fmt)
             pending = rest
 
     def _collect(self, jobs: list[tuple[Path, Path, Path]]) -> list:
         """Move finished PDFs into place; return the jobs that have none."""
         missing = []
         for source, target, copy in jobs:
-            pdf = self.work / "out" / f"{copy.stem}.pdf"
+            pdf = self.work / "out" / f"{copy.stem}.{self.fmt}"
             if not (pdf.is_file() and pdf.stat().st_size > 0):
                 missing.append((source, target, copy))
                 continue
@@ -307,7 +317,7 @@ class _Runner:
             try:
                 _place(pdf, target)
             except OSError as exc:
-                self.outcome.failed[source] = _failed(source, f"无法写入 {target}（{os_reason(exc)}）。")
+                self.outcome.failed[source] = _failed(source, f"无法写入 {target}（{os_reason(exc)}）。", self.fmt)
             else:
                 self.done.add(source)
         return missing
@@ -333,7 +343,7 @@ class _Runner:
         in_filter = _IN_FILTERS.get(files[0].suffix.lower())
         if in_filter:
             args.append(f"--infilter={in_filter}")
-        args += ["--convert-to", "pdf", "--outdir", str(self.work / "out"), *map(str, files)]
+        args += ["--convert-to", FORMATS[self.fmt][0], "--outdir", str(self.work / "out"), *map(str, files)]
         log_path = self.work / "soffice.log"
         proc = None
         trouble = None
@@ -397,9 +407,9 @@ def _tail(path: Path) -> str:
         return ""
 
 
-def _failed(source: Path, reason: str) -> str:
-    """The Chinese sentence for one file that got no PDF."""
-    return f"{source.name} 未能转换为 PDF：{reason}"
+def _failed(source: Path, reason: str, fmt: str = "pdf") -> str:
+    """The Chinese sentence for one file that got no PDF (or no file of the format ``fmt``)."""
+    return f"{source.name} 未能转换为 {FORMATS[fmt][1]}：{reason}"
 
 
 def _place(pdf: Path, target: Path) -> None:
