@@ -230,6 +230,38 @@ def template(
         typer.echo(line)
 
 
+@app.command("import", cls=_zh.ZhCommand)
+def import_(
+    sources: Annotated[Optional[list[str]], typer.Argument(
+        metavar="文档...", show_default=False,
+        help="要导入的文档或文件夹：.docx、.doc、.wps、.rtf、.odt、.txt、.md（.doc 等需要 LibreOffice）。")] = None,
+    output_dir: Annotated[str, typer.Option("-o", "--output", metavar="文件夹",
+                                            help="工作簿的输出文件夹，默认为当前文件夹。")] = ".",
+    config: ConfigOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的工作簿（默认不覆盖，以免丢失已填写的内容）。")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="以 JSON 输出导入结果（便于脚本处理）。")] = False,
+) -> None:
+    """把用 Word、WPS 或文本写成的对照检查材料导入为标准工作簿（每份文档一个，名为“支部名称.xlsx”）。
+
+    退出码：0 全部导入（可有提示）；1 有文档未能导入；2 无法开始运行。
+    """
+    try:
+        from .importer import run_import
+
+        paths = [_path(s, "参数“文档”") for s in sources or []]
+        result = run_import(paths, _path(output_dir, "-o/--output 后面的路径"), _config(config), force=force)
+    except ReporterError as exc:
+        raise _fail(exc) from None
+    from .console import print_json
+
+    if json_out:
+        print_json(result.to_json())
+    else:
+        for line in result.lines():
+            typer.echo(line)
+    raise typer.Exit(result.exit_code)
+
+
 def _streams() -> None:
     """Text the locale cannot encode (an emoji under GBK, a UTF-8 path under GB18030) is replaced, never fatal."""
     for stream in (sys.stdout, sys.stderr):
