@@ -61,6 +61,11 @@ FORMATS = {
     "pdf": ("pdf", "PDF"),
     "docx": ("docx:MS Word 2007 XML", "Word 文档"),
 }
+# Writer's PDF export of a .docx: keep the blank pages odd-page section breaks insert (the bound
+# volume is printed duplex) and export Word bookmarks as named destinations (where each of its
+# parts starts).  JSON filter options: LibreOffice 7.4 or later.
+WRITER_PDF = ('pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"},'
+              '"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}')
 _KNOWN_LOCATIONS = (
     "/usr/lib/libreoffice/program/soffice",
     "/usr/local/lib/libreoffice/program/soffice",
@@ -343,7 +348,9 @@ class _Runner:
         in_filter = _IN_FILTERS.get(files[0].suffix.lower())
         if in_filter:
             args.append(f"--infilter={in_filter}")
-        args += ["--convert-to", FORMATS[self.fmt][0], "--outdir", str(self.work / "out"), *map(str, files)]
+        writer_pdf = self.fmt == "pdf" and in_filter == _IN_FILTERS[".docx"]
+        args += ["--convert-to", WRITER_PDF if writer_pdf else FORMATS[self.fmt][0], "--outdir", str(self.work / "out"),
+                 *map(str, files)]
         log_path = self.work / "soffice.log"
         proc = None
         trouble = None
