@@ -167,9 +167,9 @@ def validate(
     if json_out:
         print_json(validation_json(validation))
     else:
-        print_validation(validation.results, validation.ignored, validation.totals)
-        for line in review_lines(validation):
+        for line in review_lines(validation):  # before the table: its totals line stays the last line
             typer.echo(line)
+        print_validation(validation.results, validation.ignored, validation.totals)
     raise typer.Exit(validation.exit_code)
 
 

@@ -121,11 +121,11 @@ def validation_json(validation: Validation) -> dict:
 
 
 def review_lines(validation: Validation) -> list[str]:
-    """What `validate` shows after the table: each review finding (审核), then one line of counts."""
+    """What `validate` shows before the table: one line of counts, then each review finding (审核)."""
     if validation.review is None:
         return []
     lines = [f"[审核] {f.source}（{f.branch or '-'}）  {message_line(f.message)}" for f in validation.review.findings]
-    return [*lines, counts_line(validation.review) + "（审核意见只作提示，不影响是否通过。）"]
+    return [counts_line(validation.review) + "（审核意见只作提示，不影响是否通过。）", *lines]
 
 
 def run_validate(input_dir: Path, config: Config, strict: bool = False, review: bool = True) -> Validation:

@@ -84,17 +84,17 @@ def test_json_equals_the_library(folder):
         entry = by_source[source]
         assert entry["status"] == "failed"
         # its own error, then (for the failed copy of a branch that another copy passes) W401
-        assert [m["code"] for m in entry["messages"]] == [code, *ALSO.get(source, ())], source
+        assert [m["code"] for m in entry["messages"]] == [code, *ALSO.get(source, ())], source  # not reviewed
     assert by_source["坏/随机字节.xlsx"]["branch"] is None
     # a failed workbook keeps the branch name it could read; the good copy of that
     # branch is the one counted, and gets no warning for the broken one
     assert by_source["坏/没有问题.xlsx"]["branch"] == "机关第一党支部"
     assert by_source["坏/没有问题.xlsx"]["duplicate_of"] == "好1.xlsx"
     assert "W401" in [m["code"] for m in by_source["坏/没有问题.xlsx"]["messages"]]
-    good = by_source["好1.xlsx"]
+    good = {**by_source["好1.xlsx"], "messages": [m for m in by_source["好1.xlsx"]["messages"] if m["level"] != "review"]}
     assert good == {"source": "好1.xlsx", "status": "ok", "branch": "机关第一党支部", "duplicate_of": None,
                     "counts": {"problems": 3, "causes": 2, "measures": 2}, "messages": []}
-    warned = by_source["有警告.xlsx"]["messages"]
+    warned = [m for m in by_source["有警告.xlsx"]["messages"] if m["level"] != "review"]
     allowed = "、".join(Config().categories)
     assert warned == [message("W301", sheet="存在的问题", cell="B2", value="思想觉悟", allowed=allowed).to_json()]
 
@@ -152,6 +152,60 @@ def test_odd_file_names_are_shown_escaped_with_a_warning(tmp_path):
     odd = [s for s in by_source if s != "good.xlsx"]
     assert len(odd) == 2 and all("\\x" in s and "\x1b" not in s for s in odd)
     for source in odd:
-        assert [m["code"] for m in by_source[source]["messages"]] == ["W405"]
+        assert [m["code"] for m in by_source[source]["messages"] if m["level"] != "review"] == ["W405"]
     plain = subprocess.run([sys.executable, "-m", "reporter", "validate", str(tmp_path)], capture_output=True)
     assert b"\x1b" not in plain.stdout
+
+
+# ---------------------------------------------------------------- the review (R6xx, DESIGN §9)
+
+COPIED = ("对开展政治理论学习缺乏深入细致谋划研究，学习方法较为单一，除集中学习外，"
+          "没有经常性引导党员干部主动自学政治理论知识，导致学习不够深入、不够系统。")
+
+
+@pytest.fixture
+def copied(tmp_path):
+    """Two branches with one copied problem (the name swapped), and a measure without 责任人."""
+    root = tmp_path / "审核"
+    root.mkdir()
+    for n, name in ((1, "机关第一党支部"), (2, "机关第二党支部")):
+        (root / f"{n}.xlsx").write_bytes(standard_bytes(
+            info={"支部名称": name},
+            problems=[("理论学习", "理论学习不深入", name + COPIED), ("工作作风", f"作风问题{n}", "")],
+            measures=[("强化学习", "加强学习", "1", None, "2024-06-30", "整改中")]))
+    return root
+
+
+def test_validate_reviews_the_workbooks_it_is_given(copied):
+    result = runner.invoke(app, ["validate", str(copied)])
+    assert result.exit_code == 0, result.output  # review findings never fail a workbook
+    lines = [line for line in result.output.splitlines() if line.startswith("[审核]")]
+    assert any("R601" in line and "存在的问题!C2" in line and "机关第二党支部" in line for line in lines)
+    assert any("R611" in line and "存在的问题!D3" in line for line in lines)
+    assert any("R613" in line and "整改措施!E2" in line for line in lines)
+    assert result.output.splitlines()[0].startswith("审核意见 ")
+    assert result.output.splitlines()[-1].startswith("共 2 个工作簿")
+    strict = runner.invoke(app, ["validate", str(copied), "--strict"])
+    assert strict.exit_code == 0 and "[通过]" in strict.output
+
+
+def test_validate_json_carries_review_messages(copied):
+    result = runner.invoke(app, ["validate", str(copied), "--json"])
+    document = json.loads(result.output)
+    assert document["review"]["counts"]["R601"] == 2
+    pair = document["review"]["similar"][0]
+    assert {pair["a"]["source"], pair["b"]["source"]} == {"1.xlsx", "2.xlsx"} and pair["similarity"] == 1.0
+    assert pair["a"]["sheet"] == "存在的问题" and pair["a"]["cell"] == "C2"
+    for workbook in document["workbooks"]:
+        assert workbook["status"] == "ok"
+        review = [m for m in workbook["messages"] if m["level"] == "review"]
+        assert {m["code"] for m in review} == {"R601", "R611", "R613", "R612"}
+
+
+def test_validate_no_review(copied):
+    result = runner.invoke(app, ["validate", str(copied), "--no-review"])
+    assert "[审核]" not in result.output and "R60" not in result.output
+    document = json.loads(runner.invoke(app, ["validate", str(copied), "--json", "--no-review"]).output)
+    assert "review" not in document
+    assert not [m for w in document["workbooks"] for m in w["messages"] if m["level"] == "review"]
+    assert validate_dir(copied, Config(), review=False).review is None
