@@ -276,23 +276,27 @@ def test_signature_layout_and_date_without_zero_padding():
     assert "".join(org.itertext()) == name
     assert "".join(when.itertext()) == "2024年1月5日"
     styles = Styles(part(data, "word/styles.xml"))
-    for p in (org, when):
-        assert styles.para_value(p, "w:jc", "val") == "right"
+    left = {}
+    for p in (org, when):  # placed by where they start: a date's own width cannot move its first character
+        assert styles.para_value(p, "w:jc", "val") == "left"
         assert styles.para_value(p, "w:ind", "firstLine") == "0"
-    right = {p: float(p.find("w:pPr/w:ind", NS).get(w("rightChars"))) / 100 for p in (org, when)}
-    assert right[org] == 2  # two characters in from the right
-    date_width = 4 * 0.5 + 1 + 0.5 + 1 + 0.5 + 1  # digits are half-width
-    # The date starts two characters right of the organisation's first character.
-    assert (28 - right[when] - date_width) - (28 - right[org] - len(name)) == 2
-    assert int(when.find("w:pPr/w:ind", NS).get(w("right"))) == round(right[when] * 320)
+        assert styles.para_value(p, "w:ind", "leftChars") == "0"  # Word takes w:left, as LibreOffice does
+        left[p] = int(p.find("w:pPr/w:ind", NS).get(w("left")))
+    pitch = 320 - 5  # a 3号 character as set (condensed by 0.25 pt)
+    text_width = 11906 - 1587 - 1474
+    assert left[org] + len(name) * pitch == text_width - 2 * pitch  # 右空二字
+    assert left[when] - left[org] == 2 * pitch  # the date's first character two characters further right
 
 
 def test_long_date_under_short_organisation_moves_the_organisation():
     data = render_document(branch(signature="某支部", signature_date=date(2023, 12, 20)), CONFIG)
     org, when = part(data, "word/document.xml").findall("w:body/w:p", NS)[-2:]
-    r_org, r_when = (float(p.find("w:pPr/w:ind", NS).get(w("rightChars"))) / 100 for p in (org, when))
-    assert r_when == 2
-    assert (28 - r_when - 7) - (28 - r_org - 3) == 2
+    l_org, l_when = (int(p.find("w:pPr/w:ind", NS).get(w("left"))) for p in (org, when))
+    pitch, text_width = 315, 11906 - 1587 - 1474
+    # 2023年12月20日: digits are half a character; LibreOffice adds 3.5 pt at each of the 5 digit/Chinese boundaries
+    date_width = 3 * pitch + 8 * (160 - 5) + 5 * 70
+    assert l_when + date_width == text_width - 2 * pitch  # the date two characters in from the right (in the PDF)
+    assert l_when - l_org == 2 * pitch
 
 
 @pytest.mark.parametrize("info, tail", [

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Literal, Union
 
 from ..ooxml import text as _esc
-from ..title import break_title
 from .styles import MARGIN_LEFT, MARGIN_RIGHT, PAGE_W, chars_ind
 
 BlockKind = Literal["title", "blank", "body", "heading", "heading2", "item", "signature", "subtitle"]
@@ -49,6 +48,7 @@ class Block:
     text: str = ""  # the paragraph (for "item": the details after the lead-in)
     lead_in: str = ""  # "item": （一）headline。 in the lead-in character style
     right_chars: float = 0  # "signature": right indent in characters
+    left: int | None = None  # "signature": given, the line is left-aligned this far in (twips)
     entry: TocEntry | None = None  # a table-of-contents entry pointing at this paragraph (TC field + bookmark)
 
 
@@ -107,10 +107,9 @@ def _run(text: str, style_id: str | None = None) -> str:
 
 
 def title_run(text: str) -> str:
-    """A title's run, its lines parted by explicit line breaks (Word and LibreOffice
-    break alike): the lines of ``text`` when it has some ("\n"), else :func:`break_title`'s."""
-    lines = text.split("\n") if "\n" in text else break_title(text)
-    body = "<w:br/>".join(f'<w:t xml:space="preserve">{_esc(line)}</w:t>' for line in lines)
+    """A title's run, its lines ("\n" in ``text``, e.g. from :func:`reporter.title.break_title`)
+    parted by explicit line breaks, so that Word and LibreOffice break it alike."""
+    body = "<w:br/>".join(f'<w:t xml:space="preserve">{_esc(line)}</w:t>' for line in text.split("\n"))
     return f'<w:r><w:rPr><w:rFonts w:hint="eastAsia"/></w:rPr>{body}</w:r>'
 
 
@@ -125,6 +124,9 @@ def block_xml(block: Block, ids: dict[str, str]) -> str:
         return f'<w:p><w:pPr><w:pStyle w:val="{ids["title"]}"/></w:pPr>{title_run(block.text)}</w:p>'
     if block.kind in _PARAGRAPH_STYLE:
         return f'<w:p><w:pPr><w:pStyle w:val="{ids[_PARAGRAPH_STYLE[block.kind]]}"/></w:pPr>{_run(block.text)}</w:p>'
+    if block.kind == "signature" and block.left is not None:  # where the first character stands, whatever the line's width
+        ppr = f'<w:pStyle w:val="{ids["signature"]}"/><w:ind w:leftChars="0" w:left="{block.left}"/><w:jc w:val="left"/>'
+        return f"<w:p><w:pPr>{ppr}</w:pPr>{_run(block.text)}</w:p>"
     if block.kind == "signature":
         ppr = f'<w:pStyle w:val="{ids["signature"]}"/>{chars_ind("right", block.right_chars)}'
         return f"<w:p><w:pPr>{ppr}</w:pPr>{_run(block.text)}</w:p>"

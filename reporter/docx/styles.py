@@ -13,7 +13,7 @@ from ..ooxml import attr as _attr
 # 22 lines × 28 characters of 3号 (16 pt).  Lengths in twips (1/20 pt).
 PAGE_W, PAGE_H = 11906, 16838
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 2098, 1984, 1587, 1474  # 37, 35, 28, 26 mm
-HEADER_DIST, FOOTER_DIST = 851, 1247  # 15 mm; 22 mm puts "— n —" about 7 mm below the text block
+HEADER_DIST, FOOTER_DIST = 851, 1435  # 15 mm; 25.3 mm puts the 一字线 of "— n —" 7 mm below the text block
 LINE_PITCH = 579  # 28.95 pt: 22 lines in 225 mm
 BODY_HALF_PT, TITLE_HALF_PT, FOOTER_HALF_PT, TABLE_HALF_PT = 32, 44, 28, 24  # 3号, 2号, 4号, 小四
 BODY_CHAR = 320  # one 3号 character in twips (16 pt)
@@ -77,6 +77,10 @@ def _style(key: str, ids: dict[str, str], body: str, *, based_on: str | None = N
 
 
 _NO_INDENT = '<w:ind w:firstLineChars="0" w:firstLine="0"/>'
+# The title's lines are not on the body grid (a 2号 line does not fit one grid line, and
+# LibreOffice would give each two): exactly one grid pitch apart, so the lines stand about
+# 10 mm apart and the body below the title stays on its grid lines.
+TITLE_SPACING = f'<w:snapToGrid w:val="0"/><w:spacing w:line="{LINE_PITCH}" w:lineRule="exact"/>'
 _SINGLE = '<w:snapToGrid w:val="0"/><w:spacing w:line="240" w:lineRule="auto"/>'
 
 
@@ -101,7 +105,7 @@ def style_elements(fonts: Fonts, ids: dict[str, str]) -> dict[str, str]:
             f'<w:rPr>{rfonts(fonts.body, lat)}<w:spacing w:val="{CONDENSE}"/>{size(BODY_HALF_PT)}</w:rPr>'),
             default=True, extra=q),
         "title": _style("title", ids, (
-            f'<w:pPr>{_NO_INDENT}<w:jc w:val="center"/></w:pPr>'
+            f'<w:pPr>{TITLE_SPACING}{_NO_INDENT}<w:jc w:val="center"/></w:pPr>'
             f'<w:rPr>{rfonts(fonts.title, lat)}<w:spacing w:val="0"/>{size(TITLE_HALF_PT)}</w:rPr>'),
             based_on="normal", next_="normal", extra='<w:uiPriority w:val="10"/>' + q),
         "heading1": _style("heading1", ids, (
