@@ -46,7 +46,7 @@ def _hidden(name: str) -> bool:
 # lock exists from the first moment of the first run), or a run report beside
 # a docs/ or summary/ folder.  In such a folder the tool's own outputs are not
 # input; anything else a person keeps there (-o INPUT) still is.
-OUTPUT_MARKERS = frozenset({".reporter.lock", ".reporter-state.json", ".reporter-summary.json",
+OUTPUT_MARKERS = frozenset({".reporter.lock", "reporter.sqlite", ".reporter-state.json", ".reporter-summary.json",
                             ".reporter-state.pickle"})  # the last: version 1's state
 REPORT_NAME = "run-report.json"
 OUTPUT_FOLDERS = ("docs", "pdf", "summary")

@@ -119,8 +119,10 @@ def test_second_run_unchanged_then_edit_then_delete(mixed):
     inp, out = mixed
     assert build(inp, out).exit_code == 1
     before = mtimes(out / "docs")
+    assert build(inp, out).exit_code == 1  # the summary gets its 本期变化 (there is a previous run now)
+    assert mtimes(out / "docs") == before
     summary_before = mtimes(out / "summary")
-    state_before = {n: (out / n).stat().st_mtime_ns for n in (".reporter-state.json", ".reporter-summary.json")}
+    state_before = {n: (out / n).stat().st_mtime_ns for n in (".reporter-summary.json",)}
 
     second = build(inp, out)
     assert second.exit_code == 1
@@ -506,9 +508,10 @@ def test_pdf_incremental(tmp_path):
     assert mtimes(pdfs)["乙党支部.pdf"] != before["乙党支部.pdf"]
     assert "pdf/甲党支部.pdf" in report(out)["removed"]
     after = mtimes(pdfs)
+    assert build(inp, out, "--pdf").exit_code == 0  # 本期变化 now says: nothing changed
+    assert mtimes(pdfs) == after  # unchanged documents are not converted again
     summary_pdf = mtimes(out / "summary")
     assert build(inp, out, "--pdf").exit_code == 0
-    assert mtimes(pdfs) == after  # unchanged documents are not converted again
     assert mtimes(out / "summary") == summary_pdf
 
 
@@ -582,13 +585,15 @@ def test_damaged_state_file_means_a_full_rebuild(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "out"
     good(inp / "a.xlsx", "甲党支部")
     assert build(inp, out).exit_code == 0
+    (out / "reporter.sqlite").unlink()
     (out / ".reporter-state.json").write_bytes(b"\x80\x05garbage")
     result = build(inp, out)
     assert result.exit_code == 0 and "Traceback" not in result.output
     assert report(out)["workbooks"][0]["status"] == "ok"
+    assert not (out / ".reporter-state.json").exists()
     import pickle  # version 1's state holding anything but our records is refused, not executed
 
-    (out / ".reporter-state.json").unlink()
+    (out / "reporter.sqlite").unlink()
     (out / ".reporter-state.pickle").write_bytes(pickle.dumps({"format": os.system}))
     assert build(inp, out).exit_code == 0
     assert report(out)["workbooks"][0]["status"] == "ok"
@@ -608,7 +613,7 @@ def test_version_1_state_is_taken_over_once(tmp_path):
     assert build(inp, out).exit_code == 0
     entries = {w["source"]: {"document": w["document"], "doc_stat": None, "pdf_stat": None, "blob": b"",
                              "messages": ()} for w in report(out)["workbooks"]}
-    (out / ".reporter-state.json").unlink()
+    (out / "reporter.sqlite").unlink()
     (out / LEGACY_NAME).write_bytes(pickle.dumps({"format": (4, "x"), "entries": entries, "leftovers": []}))
     (inp / "b.xlsx").unlink()
     assert build(inp, out).exit_code == 0
@@ -617,7 +622,7 @@ def test_version_1_state_is_taken_over_once(tmp_path):
         ("a.xlsx", "ok", "docs/甲党支部.docx")]
     assert rep["removed"] == ["docs/乙党支部.docx"]
     assert sorted(p.name for p in (out / "docs").iterdir()) == ["甲党支部.docx"]
-    assert not (out / LEGACY_NAME).exists() and (out / ".reporter-state.json").exists()
+    assert not (out / LEGACY_NAME).exists() and (out / "reporter.sqlite").exists()
     assert build(inp, out).exit_code == 0 and report(out)["totals"]["unchanged"] == 1
 
 

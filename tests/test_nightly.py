@@ -117,7 +117,7 @@ def test_a_foreign_file_at_a_target_name_keeps_its_place(tmp_path):
     (inp / "a.xlsx").unlink()
     good(inp / "b.xlsx", "乙党支部")
     assert build(inp, out).exit_code == 0
-    (out / ".reporter-state.json").unlink()
+    (out / "reporter.sqlite").unlink()
     assert build(inp, out).exit_code == 0
     assert by_source(report(out))["b.xlsx"]["document"] == "docs/乙党支部.docx"
     assert (out / "docs" / "甲党支部.docx").read_bytes() == theirs

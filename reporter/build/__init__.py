@@ -10,8 +10,10 @@ The package, in the order a run goes through it:
 - ``outputs``   safe names, moves into place, removing only the files of ours
 - ``pdfs``      the PDF step; its trouble is the run's (exit status 3)
 - ``summarize`` the summary, remade only when its inputs changed
-- ``state``     :class:`StateEntry`, the :class:`StateStore` protocol, the JSON-lines store
-- ``legacy``    taking over version 1's pickle state, once
+- ``state``     :class:`StateEntry`, the :class:`StateStore` protocol, :func:`open_store`
+- ``store_sqlite``  the store: ``OUTPUT_DIR/reporter.sqlite`` (schema in ``db_schema``, items in ``db_items``)
+- ``chronicle`` the run's history in the store; ``changes``: changes since the last run, the trend
+- ``legacy``    taking over the state files of older versions, once
 - ``report``    run-report.json
 - ``signals``   SIGINT / SIGTERM
 
@@ -92,9 +94,13 @@ def run_build(options: BuildOptions) -> BuildResult:
             exc.logged = True
             raise
         try:
-            with signals_stop_the_run():
-                build = Build(options, input_dir, output_dir, roster, log, open_store(output_dir), notes)
-                code = build.run_guarded()
+            store = open_store(output_dir)
+            try:
+                with signals_stop_the_run():
+                    build = Build(options, input_dir, output_dir, roster, log, store, notes)
+                    code = build.run_guarded()
+            finally:
+                store.close()
         finally:
             lock.release()
     finally:

@@ -31,7 +31,7 @@ from ..labels import shown_path as _shown
 from ..fsutil import remove_temp_files, write_temp
 from ..model import status_of
 from ..runlog import Row, RunLog, final_line
-from . import intake
+from . import chronicle, intake
 from .outputs import finish_documents
 from .pdfs import make_pdfs
 from .pool import Packed, Supervisor
@@ -67,6 +67,8 @@ class Build:
         self.warnings: list[str] = list(notes)  # run-level warnings (the letterhead's notes)
         self.pdf_given_up = False  # LibreOffice failed or hung as a whole: not called again this run
         self.summary: dict | None = None
+        self.changes: dict = chronicle.empty_changes()  # since the previous completed run (DESIGN §8)
+        self.trend: list[dict] | None = None  # the trend's points, read once when the summary needs them
         self.owned = Owned()  # the only files this tool ever removes (from the state)
         self.supervisor: Supervisor | None = None  # the map at work, stopped at once on a signal
         self.started_at = datetime.now().astimezone().isoformat(timespec="seconds")
@@ -103,12 +105,14 @@ class Build:
         self.save_state()
         self._timed("pdf", make_pdfs, self)
         self.save_state()  # the PDFs' stat keys
-        # From here on each Branch exists once, as an object for the summary: the state is final.
+        self.changes = self._timed("history", chronicle.progress_and_changes, self)
+        # The summary reads the branches back from the store, one at a time.
         self.summary = self._timed("summary", summarize, self)
         seconds = time.monotonic() - self.t0
         self.timings["total"] = seconds
         counts = totals(self.records)
         code = 1 if counts["failed"] > 0 else 3 if self.run_errors else 0
+        chronicle.finish(self, True, code, None, counts)
         write_report(self, completed=True, exit_status=code)
         self._tell(counts, seconds, code)
         return code
@@ -127,8 +131,11 @@ class Build:
     def _discover(self) -> None:
         t = time.monotonic()
         state = self.store.load()  # also with --force: it says which files are ours
+        for notice in state.notices:
+            self.log.warning(notice)
         if state.damaged:
             self.log.warning("运行状态文件无法读取，本次将全部重新生成。")
+        chronicle.start(self)
         self.owned = state.owned
         found = discover(self.input_root, exclude=self.out)
         self.ignored = [_shown(r) for r in found.ignored]
@@ -185,6 +192,8 @@ class Build:
             self.log.traceback(rec.shown, packed.traceback)
         rec.status, rec.name, rec.counts, rec.own = packed.status, packed.name, packed.counts, packed.messages
         rec.branch_json, rec.handled = packed.branch, True
+        if rec.sha256 is not None:
+            chronicle.store_version(self, rec)  # the Branch goes to the store now: memory holds none of them
         if packed.document is not None and rec.status != "failed":
             try:
                 self.docs.mkdir(parents=True, exist_ok=True)
@@ -217,9 +226,11 @@ class Build:
             if entry is not None:
                 entries[rec.source] = rec.old = entry
         self.store.save(entries, self.owned.leftovers)
+        chronicle.record(self)
 
     def _entry(self, rec: Record) -> StateEntry | None:
-        if rec.document is None or rec.sha256 is None or rec.branch_json is None or rec.name is None:
+        chronicle.store_version(self, rec)
+        if rec.document is None or rec.sha256 is None or rec.version is None or rec.name is None:
             return None
         old = rec.old
         if old is not None and rec.document == old.document:
@@ -228,7 +239,7 @@ class Build:
             doc_stat = intake.stat_key(os.path.join(self.out_s, rec.document))
         pdf_stat = intake.stat_key(self.out / pdf_name(rec.document)) if rec.pdf_fresh else None
         return StateEntry(rec.sha256, rec.source_key, self.fingerprint, __version__, rec.document, doc_stat,
-                          pdf_stat, status_of(rec.own), rec.name, rec.counts, rec.own, rec.branch_json)
+                          pdf_stat, status_of(rec.own), rec.name, rec.counts, rec.own, rec.version)
 
     def run_error(self, kind: str, message: str, **extra: str) -> None:
         self.run_errors.append({"kind": kind, "message": message, **extra})
@@ -251,6 +262,10 @@ class Build:
                     pass
                 rec.staged = None
         self._sweep()
+        try:
+            chronicle.finish(self, False, exit_status, reason, totals([r for r in self.records if r.handled]))
+        except Exception as exc:  # noqa: BLE001 - the database may be what stopped the run: it stays unfinished
+            self.log.warning(f"无法在历史数据库中记下本次运行已中止：{exc}")
         try:
             write_report(self, completed=False, reason=reason, exit_status=exit_status)
         except (OSError, Exception) as exc:  # noqa: BLE001 - the disk may be what stopped the run

@@ -1,15 +1,17 @@
-"""Taking over the state of version 1 (``.reporter-state.pickle``), once.
+"""Taking over the state files of older versions, once: version 1's
+``.reporter-state.pickle`` and the JSON-lines ``.reporter-state.json``.
 
-That state is not reused (its branches are pickles; the first run after the
-upgrade rebuilds every document under the same names), but the files it
-records as this tool's are: they can still be removed when their workbook
-goes.  It is read through an allow-list unpickler (our plain records and
-dates only, never code) and deleted as soon as the new state is written.
-Remove this module once no OUTPUT_DIR of version 1 is left.
+Neither is reused (the first run with the database rebuilds every document
+under the same names), but the files they record as this tool's are: they
+can still be removed when their workbook goes.  The pickle is read through
+an allow-list unpickler (our plain records and dates only, never code).
+Both are deleted as soon as the database holds the new state.  Remove this
+module once no such OUTPUT_DIR is left.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 from .state import LoadedState, Owned
 
 LEGACY_NAME = ".reporter-state.pickle"
+JSON_STATE_NAME = ".reporter-state.json"
 
 
 class _StateUnpickler(pickle.Unpickler):
@@ -52,8 +55,34 @@ def load_legacy(output_dir: Path) -> LoadedState:
     return LoadedState({}, owned)
 
 
-def remove_legacy_state(output_dir: Path) -> None:
+def take_over(output_dir: Path) -> LoadedState:
+    """The files the older state records as ours (the JSON-lines one first)."""
     try:
-        os.unlink(Path(output_dir) / LEGACY_NAME)
+        f = open(Path(output_dir) / JSON_STATE_NAME, "rb")
+    except FileNotFoundError:
+        return load_legacy(output_dir)
     except OSError:
-        pass
+        return LoadedState({}, Owned(), damaged=True)
+    owned = Owned()
+    try:
+        with f:
+            header = json.loads(next(f))
+            owned.note_leftovers(str(r) for r in header["leftovers"])
+            for line in f:
+                meta = json.loads(line.partition(b"\t")[0].decode("utf-8", "surrogatepass"))
+                owned.note(meta["document"], _tuple(meta["doc_stat"]), _tuple(meta["pdf_stat"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, StopIteration):
+        return LoadedState({}, owned, damaged=True)
+    return LoadedState({}, owned)
+
+
+def _tuple(value) -> tuple | None:
+    return tuple(value) if isinstance(value, list) else None
+
+
+def remove_old_state(output_dir: Path) -> None:
+    for name in (LEGACY_NAME, JSON_STATE_NAME):
+        try:
+            os.unlink(Path(output_dir) / name)
+        except OSError:
+            pass

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import message
-from ..model import Branch, Message, status_of
-from .state import StateEntry, load_branch
+from ..model import Message, status_of
+from .state import StateEntry
 
 
 def changed_while_read() -> Message:
@@ -49,7 +49,8 @@ class Record:
     extra: list[Message] = field(default_factory=list)  # this run's findings (W401, W5xx, E4xx …)
     staged: Path | None = None  # new document in a temporary file, not yet in place
     document: str | None = None  # "docs/….docx" (relative to OUTPUT_DIR)
-    branch_json: bytes | None = None  # the Branch's JSON form, as stored in the state
+    branch_json: bytes | None = None  # the Branch's JSON form from the worker, until it is in the store
+    version: int | None = None  # its row in the store's ``versions`` (the branch is read back from there)
     stat: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes processed
     source_key: tuple[int, ...] | None = None  # intake.source_key of a settled file
     rendered: bool = False  # a new document was made in this run
@@ -61,10 +62,6 @@ class Record:
     def messages(self) -> tuple[Message, ...]:
         return (*self.own, *self.extra)
 
-    def branch(self) -> Branch | None:
-        """The parsed branch (only the summary needs it)."""
-        return load_branch(self.branch_json) if self.branch_json is not None else None
-
     def fail(self, *messages: Message) -> None:
         self.status = "failed"
         self.handled = True
@@ -73,7 +70,7 @@ class Record:
     def reuse(self, old: StateEntry) -> None:
         """Unchanged since its last good build: take everything from its state entry."""
         self.status, self.handled = "unchanged", True
-        self.branch_json, self.name, self.counts, self.own = old.branch, old.name, old.counts, old.messages
+        self.version, self.name, self.counts, self.own = old.version, old.name, old.counts, old.messages
         self.document = old.document
 
     def summary_status(self, strict: bool) -> str:

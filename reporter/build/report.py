@@ -76,6 +76,7 @@ def write_report(run: Build, *, completed: bool, exit_status: int, reason: str |
         "workbooks": [workbook_json(rec, run.o.pdf) for rec in records],
         "ignored": run.ignored,
         "summary": run.summary,
+        "changes": run.changes,
         "run_errors": run.run_errors,
         "warnings": run.warnings,
         "removed": sorted(run.removed),

@@ -1,17 +1,11 @@
 """The build's state: per workbook, what its last good build was made from.
 
 :class:`StateEntry` is one workbook's record; :class:`StateStore` is what
-the engine needs from a store.  :class:`JsonStateStore` keeps the state in
-``OUTPUT_DIR/.reporter-state.json`` (JSON lines; nothing is unpickled).  A
-store for a database (DESIGN §8) implements the same protocol in a module of
-its own and is chosen in :func:`open_store`.
-
-The file: a header line ``{"format": …, "model": …, "leftovers": […]}``,
-then one line per workbook: the entry's fields as JSON, a tab, and the
-Branch's JSON form (:meth:`reporter.model.Branch.to_json`).  The branch part
-is kept as bytes and parsed only when the summary needs it, so memory holds
-one compact copy per workbook.  JSON never writes a raw tab or newline, and
-file names that are not UTF-8 travel as surrogate escapes.
+the engine needs from a store.  The store is the SQLite database of
+DESIGN §8 (:mod:`.store_sqlite`), chosen in :func:`open_store`; the
+state files of older versions are taken over once (:mod:`.legacy`).
+A Branch travels from a worker as its JSON form (:func:`branch_bytes`) and is
+kept as rows of the database, never pickled.
 """
 
 from __future__ import annotations
@@ -23,11 +17,8 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 from .. import model
-from ..fsutil import atomic_write
 from ..model import Branch, Message
 
-STATE_NAME = ".reporter-state.json"
-STATE_FORMAT = 5
 DOCS, PDF = "docs", "pdf"
 
 Stat = tuple[int, int]  # (size, mtime_ns) of a file in OUTPUT_DIR
@@ -48,24 +39,7 @@ class StateEntry:
     name: str  # 支部名称
     counts: dict[str, int]
     messages: tuple[Message, ...]  # the workbook's own findings
-    branch: bytes  # the Branch's JSON form (see branch_bytes)
-
-    def key(self) -> tuple:
-        """Everything but the branch (which is determined by sha256, fingerprint and tool version)."""
-        return (self.sha256, self.source_key, self.fingerprint, self.tool_version, self.document, self.doc_stat,
-                self.pdf_stat, self.status, self.name, tuple(self.counts.items()), self.messages)
-
-    def meta_json(self) -> dict:
-        return {"sha256": self.sha256, "source_key": self.source_key, "fingerprint": self.fingerprint,
-                "tool_version": self.tool_version, "document": self.document, "doc_stat": self.doc_stat,
-                "pdf_stat": self.pdf_stat, "status": self.status, "name": self.name, "counts": self.counts,
-                "messages": [m.to_json() for m in self.messages]}
-
-    @classmethod
-    def from_meta(cls, meta: dict, branch: bytes) -> StateEntry:
-        return cls(meta["sha256"], _tuple(meta["source_key"]), meta["fingerprint"], meta["tool_version"],
-                   meta["document"], _tuple(meta["doc_stat"]), _tuple(meta["pdf_stat"]), meta["status"],
-                   meta["name"], dict(meta["counts"]), tuple(map(Message.from_json, meta["messages"])), branch)
+    version: int  # its row in the store's ``versions`` (the branch is rebuilt from there)
 
 
 def _tuple(value: list | None) -> tuple | None:
@@ -111,10 +85,11 @@ class LoadedState:
     entries: dict[str, StateEntry]  # source (INPUT_DIR-relative) → entry; {} when absent, old or damaged
     owned: Owned  # from any state that can be read, also one of an older format
     damaged: bool = False  # a state was there but could not be read (the engine says so)
+    notices: list[str] = field(default_factory=list)  # one Chinese line each, for the run log
 
 
 class StateStore(Protocol):
-    """What the build engine needs from its state (see :class:`JsonStateStore`)."""
+    """What the build engine needs from its state (see :class:`.store_sqlite.SqliteStore`)."""
 
     def load(self) -> LoadedState:
         """The last run's entries and the files it recorded as ours."""
@@ -140,70 +115,8 @@ def model_signature() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-class JsonStateStore:
-    """The state as JSON lines in ``OUTPUT_DIR/.reporter-state.json``."""
-
-    def __init__(self, output_dir: Path) -> None:
-        self.path = Path(output_dir) / STATE_NAME
-        self.format = [STATE_FORMAT, model_signature()]
-        self._saved: tuple | None = None  # what the file holds now, as compared by save()
-
-    def load(self) -> LoadedState:
-        try:
-            f = open(self.path, "rb")
-        except FileNotFoundError:
-            from .legacy import load_legacy
-
-            return load_legacy(self.path.parent)
-        except OSError:
-            return LoadedState({}, Owned(), damaged=True)
-        try:
-            with f:
-                return self._parse(f)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
-            return LoadedState({}, Owned(), damaged=True)
-
-    def _parse(self, lines: Iterable[bytes]) -> LoadedState:
-        """Line by line, so memory holds each branch once (as the bytes the summary parses)."""
-        lines = iter(lines)
-        header = json.loads(next(lines))
-        owned = Owned()
-        owned.note_leftovers(str(r) for r in header["leftovers"])
-        current = header["format"] == self.format
-        entries: dict[str, StateEntry] = {}
-        for line in lines:
-            meta_bytes, tab, branch = line.rstrip(b"\n").partition(b"\t")
-            meta = json.loads(meta_bytes.decode("utf-8", "surrogatepass"))
-            owned.note(meta["document"], _tuple(meta["doc_stat"]), _tuple(meta["pdf_stat"]))
-            if current:
-                if not tab:
-                    raise ValueError("an entry without its branch")
-                entries[meta["source"]] = StateEntry.from_meta(meta, branch)
-        self._saved = (header["format"], header["leftovers"], {s: e.key() for s, e in entries.items()})
-        return LoadedState(entries, owned)
-
-    def save(self, entries: dict[str, StateEntry], leftovers: set[str]) -> None:
-        saved = (self.format, sorted(leftovers), {s: e.key() for s, e in entries.items()})
-        if saved == self._saved:
-            return  # an unchanged run rewrites nothing
-        header = {"format": self.format, "leftovers": sorted(leftovers)}
-
-        def write(f) -> None:
-            f.write(_line(header) + b"\n")
-            for source, entry in entries.items():
-                f.write(_line({"source": source, **entry.meta_json()}) + b"\t" + entry.branch + b"\n")
-
-        atomic_write(self.path, write)
-        self._saved = saved
-        from .legacy import remove_legacy_state
-
-        remove_legacy_state(self.path.parent)
-
-
-def _line(value: dict) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-
-
 def open_store(output_dir: Path) -> StateStore:
     """The state store of OUTPUT_DIR (the one place that chooses it)."""
-    return JsonStateStore(output_dir)
+    from .store_sqlite import SqliteStore
+
+    return SqliteStore(output_dir)

@@ -12,13 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..errors import os_reason
 from ..fsutil import atomic_write
-from ..model import FileResult
+from ..model import Branch, FileResult
+from .changes import trend
 from .intake import stat_key
 from .outputs import unlink
 from .pdfs import convert
@@ -71,7 +73,9 @@ def summarize(run: Build) -> dict | None:
 
 
 def summary_key(run: Build) -> str:
-    digest = hashlib.sha256(repr((run.fingerprint, __version__, run.as_of, run.roster)).encode())
+    changes = {k: v for k, v in run.changes.items() if k != "since"} if run.changes["since"] else None
+    history = json.dumps([changes, _trend(run)], ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(repr((run.fingerprint, __version__, run.as_of, run.roster, history)).encode())
     for r in run.records:
         row = (r.shown, r.summary_status(run.o.strict), r.sha256, r.document, r.messages, r.name, r.duplicate_of)
         digest.update(repr(row).encode("utf-8", "replace"))
@@ -84,7 +88,9 @@ def _make(run: Build) -> list[str] | None:
     from ..summary import build_outputs
 
     try:
-        outputs = build_outputs(_results(run), run.config, run.as_of, run.roster)
+        changes = run.changes if run.changes["since"] else None
+        outputs = build_outputs(StoredResults(run), run.config, run.as_of, run.roster, changes=changes,
+                                trend=_trend(run))
     except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
         run.log.traceback("汇总", traceback.format_exc())
         text = f"生成汇总材料时程序内部出错（{type(exc).__name__}），各支部材料不受影响。"
@@ -103,23 +109,40 @@ def _make(run: Build) -> list[str] | None:
     return files
 
 
-def _results(run: Build) -> list[FileResult]:
-    """What the summary reads.  The state is written: from here each Branch is
-    kept once, as an object, its stored form given back as soon as it is parsed."""
-    results = []
-    for i, rec in enumerate(run.records, 1):
-        results.append(file_result(rec, run.o.strict))
-        rec.old = rec.branch_json = None
-        if i % 1000 == 0:
-            give_back_freed_memory()
-    return results
+class StoredResults:
+    """The summary's results, streamed: each Branch read back from the store
+    when it is needed and dropped after (memory does not grow with N)."""
+
+    def __init__(self, run: Build) -> None:
+        self.run = run
+        self._versions: dict[str, int] | None = None
+
+    def __iter__(self) -> Iterator[FileResult]:
+        for i, rec in enumerate(self.run.records, 1):
+            yield file_result(rec, self.run.o.strict, self.run.store)
+            if i % 1000 == 0:
+                give_back_freed_memory()
+
+    def branch_of(self, source: str) -> Branch | None:
+        if self._versions is None:
+            self._versions = {r.shown: r.version for r in self.run.records if r.version is not None}
+        version = self._versions.get(source)
+        return self.run.store.branch(version) if version is not None else None
 
 
-def file_result(rec: Record, strict: bool) -> FileResult:
+def _trend(run: Build) -> list[dict]:
+    if run.trend is None:
+        run.trend = trend(run.store.open(), run.config.statuses)
+    return run.trend
+
+
+def file_result(rec: Record, strict: bool, store) -> FileResult:
     """For the summary: "unchanged" means nothing to a committee reader, so it
     gets the workbook's real status (which also keeps the summary's inputs,
     and so its cache key, identical from one unchanged run to the next)."""
-    return FileResult(rec.shown, rec.summary_status(strict), rec.messages, rec.branch(), rec.sha256, rec.document,
+    status = rec.summary_status(strict)
+    branch = store.branch(rec.version) if rec.version is not None and status != "failed" else None
+    return FileResult(rec.shown, status, rec.messages, branch, rec.sha256, rec.document,
                       name=rec.name, duplicate_of=rec.duplicate_of)
 
 

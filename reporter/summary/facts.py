@@ -7,12 +7,19 @@ were (at most :data:`NAMED_COPIES` by name).  A result with a branch and
 status ok / warning / unchanged is *accepted* and its items are listed and
 counted; a failed one is named (已提交但未通过, with its reason and source
 file) but its partial content is not counted.
+
+Memory: the facts keep no Branch — a row holds the branch's 基本信息 and
+counts, and the overdue measures kept are the first :data:`OVERDUE_KEPT` by
+deadline (with the total).  The writers stream the items from ``results``
+again, so ``results`` may be a re-iterable stream (the build's reads the
+branches from its database one at a time).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,6 +34,7 @@ NO_STATUS = "未填写"  # 完成情况 empty or not one of config.statuses
 LEVELS = LEVEL  # level → 错误 / 警告
 NAMED_COPIES = 10  # left-out copies of a branch named in 总览 (the rest are counted)
 NAMED_BRANCHES = 10  # branches with copies named in 汇总报告
+OVERDUE_KEPT = 200  # overdue measures the facts keep (oldest deadline first); all are counted
 
 
 @dataclass(slots=True)
@@ -54,18 +62,17 @@ class Row:
 
     name: str
     status: str  # 通过 / 有警告 / 已提交但未通过 / 未提交
-    result: FileResult | None = None  # None: 未提交
-    branch: Branch | None = None  # set only when accepted (its items count)
+    result: FileResult | None = None  # None: 未提交 (kept without its branch)
+    info: BranchInfo | None = None  # 基本信息, whenever the branch could be read
+    counts: tuple[int, int, int] | None = None  # problems, causes, measures; set only when accepted
     categories: Counter = field(default_factory=Counter)
     done: int = 0
     overdue: int = 0
     copies: Copies | None = None  # other workbooks of this branch, not counted
 
     @property
-    def info(self) -> BranchInfo | None:
-        if self.branch is not None:
-            return self.branch.info
-        return self.result.branch.info if self.result and self.result.branch else None
+    def accepted(self) -> bool:
+        return self.counts is not None
 
     @property
     def source(self) -> str:
@@ -88,14 +95,23 @@ class Facts:
     categories: list[str]  # config order, then 未分类 when used
     category_totals: Counter
     progress: Counter  # 完成情况 → number of measures (config statuses + 未填写)
-    overdue: list[tuple[Row, Measure]]  # oldest deadline first
+    overdue: list[tuple[Row, Measure]]  # the first OVERDUE_KEPT, oldest deadline first
     roster: list[str] | None
     outside_roster: list[str]  # names handed in that the roster does not list
     duplicates: int = 0  # workbooks left out because another one of the same branch is used
+    overdue_count: int = 0  # all overdue measures
+    accepted_sources: frozenset[str] = frozenset()  # sources of the accepted rows (the writers' item streams)
+    changes: dict | None = None  # since the previous completed run (None: no previous run), DESIGN §8
+    trend: list[dict] | None = None  # one point per as-of date (see reporter.build.changes.trend)
 
     @property
     def accepted(self) -> list[Row]:
-        return [r for r in self.rows if r.branch is not None]
+        return [r for r in self.rows if r.accepted]
+
+    def totals(self) -> tuple[int, int, int]:
+        """Problems, causes and measures of the accepted branches."""
+        rows = [r.counts for r in self.rows if r.counts is not None]
+        return sum(c[0] for c in rows), sum(c[1] for c in rows), sum(c[2] for c in rows)
 
     @property
     def failed(self) -> list[Row]:
@@ -125,7 +141,8 @@ def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, r
     progress: Counter = Counter()
     overdue: list[tuple[Row, Measure]] = []
     copies: dict[str, Copies] = {}  # source of the workbook used → the others
-    duplicates = 0
+    duplicates = overdue_count = 0
+    accepted: set[str] = set()
     for result in results:
         if result.duplicate_of is not None:
             copies.setdefault(result.duplicate_of, Copies()).add(result.source)
@@ -133,11 +150,13 @@ def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, r
             continue
         status = _status(result)
         b = result.branch
-        row = Row(clean(b.info.name if b else result.name or ""), status, result)
+        row = Row(clean(b.info.name if b else result.name or ""), status, replace(result, branch=None),
+                  b.info if b else None)
         rows.append(row)
         if status == STATUS_FAILED:
             continue
-        row.branch = b
+        row.counts = (len(b.problems), len(b.causes), len(b.measures))
+        accepted.add(result.source)
         for p in b.problems:
             row.categories[category_of(p.category, config)] += 1
         totals.update(row.categories)
@@ -147,7 +166,10 @@ def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, r
                 row.done += 1
             if m.is_overdue(as_of, config.done_status):
                 row.overdue += 1
+                overdue_count += 1
                 overdue.append((row, m))
+                if len(overdue) >= 2 * OVERDUE_KEPT:
+                    overdue = _oldest(overdue)
 
     names: list[str] | None = None
     outside: list[str] = []
@@ -161,9 +183,27 @@ def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, r
 
     for row in rows:
         row.copies = copies.get(row.source)
-    overdue.sort(key=lambda item: item[1].deadline)  # longest overdue first (stable: run order within)
     categories = [c for c in config.categories] + ([UNCATEGORISED] if totals[UNCATEGORISED] else [])
-    return Facts(rows, categories, totals, progress, overdue, names, outside, duplicates)
+    return Facts(rows, categories, totals, progress, _oldest(overdue), names, outside, duplicates, overdue_count,
+                 frozenset(accepted))
+
+
+def accepted_branches(facts: Facts, results: Iterable[FileResult]) -> Iterator[tuple[Row, Branch]]:
+    """Each accepted row with its branch, in the rows' order, one at a time: from
+    ``results.branch_of(source)`` when the results can look one up (the
+    build's stream from its database), else from a pass over ``results``."""
+    lookup = getattr(results, "branch_of", None)
+    if lookup is None:
+        lookup = {r.source: r.branch for r in results if r.source in facts.accepted_sources}.get
+    for row in facts.rows:
+        if row.accepted:
+            yield row, lookup(row.source)
+
+
+def _oldest(overdue: list[tuple[Row, Measure]]) -> list[tuple[Row, Measure]]:
+    """The first OVERDUE_KEPT by deadline: longest overdue first (stable: run order within)."""
+    overdue.sort(key=lambda item: item[1].deadline)
+    return overdue[:OVERDUE_KEPT]
 
 
 def category_counts(results: Iterable[FileResult], config: Config) -> list[tuple[str, int]]:

@@ -14,12 +14,12 @@ from ..docx import AnyBlock, Block, Picture, Table, render_blocks
 from ..model import FileResult
 from ..text import chinese_date
 from .chart import bar_chart
-from .facts import NAMED_BRANCHES, NO_STATUS, STATUS_WARNING, Facts, Row, first_error
+from .facts import NAMED_BRANCHES, NO_STATUS, OVERDUE_KEPT, STATUS_WARNING, Facts, Row, first_error
 
 log = logging.getLogger("reporter.summary")
 
 NAME = "汇总报告.docx"
-OVERDUE_LIST_LIMIT = 200  # overdue measures listed in the report; all are in 汇总表 整改清单
+OVERDUE_LIST_LIMIT = OVERDUE_KEPT  # overdue measures listed in the report; all are in 汇总表 整改清单
 CHART_WIDTH_MM = 150
 
 
@@ -49,9 +49,7 @@ def _names(names: Iterable[str]) -> str:
 
 
 def _totals(facts: Facts) -> tuple[int, int, int]:
-    accepted = facts.accepted
-    return (sum(len(r.branch.problems) for r in accepted), sum(len(r.branch.causes) for r in accepted),
-            sum(len(r.branch.measures) for r in accepted))
+    return facts.totals()
 
 
 def _basics(facts: Facts, when: str) -> Iterator[AnyBlock]:
@@ -110,7 +108,7 @@ def _progress(facts: Facts, config: Config, when: str) -> Iterator[AnyBlock]:
     parts = [f"{s}{facts.progress[s]}项" for s in config.statuses]
     if facts.progress[NO_STATUS]:
         parts.append(f"未填写完成情况{facts.progress[NO_STATUS]}项")
-    n_late = len(facts.overdue)
+    n_late = facts.overdue_count
     if not n_late:
         late = "没有逾期未完成的整改措施。"
     elif n_late <= OVERDUE_LIST_LIMIT:
@@ -182,7 +180,6 @@ def _duplicates_sentence(facts: Facts) -> str:
 
 
 def _counts(row: Row) -> list[object]:
-    b = row.branch
-    if b is None:
+    if row.counts is None:
         return ["—"] * 5
-    return [len(b.problems), len(b.causes), len(b.measures), row.done, row.overdue]
+    return [*row.counts, row.done, row.overdue]

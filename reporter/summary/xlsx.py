@@ -18,7 +18,7 @@ from ..model import FileResult, Item, Measure
 from ..schema import SECTIONS
 from ..schema import Column as SchemaColumn
 from ..sheetxml import DATE_FORMAT, Properties, Style, Workbook
-from .facts import LEVELS, Facts
+from .facts import LEVELS, Facts, accepted_branches
 
 NAME = "汇总表.xlsx"
 
@@ -115,10 +115,10 @@ def _overview(book: Workbook, facts: Facts) -> None:
     with _Sheet(book, "总览", OVERVIEW_COLUMNS) as overview:
         sums = Counter()
         for row in facts.rows:
-            info, b = row.info, row.branch
+            info = row.info
             counts = [None] * 5
-            if b is not None:
-                counts = [len(b.problems), len(b.causes), len(b.measures), row.done, row.overdue]
+            if row.counts is not None:
+                counts = [*row.counts, row.done, row.overdue]
                 sums.update(dict(zip("pcmdo", counts)))
             overview.add([row.name, info.parent if info else None, info.secretary if info else None,
                           info.meeting_date if info else None, *counts, row.status, row.source, row.remark])
@@ -127,15 +127,16 @@ def _overview(book: Workbook, facts: Facts) -> None:
                       *(sums[k] for k in "pcmdo"), None, None, None], "total")
 
 
-def _items(book: Workbook, facts: Facts, config: Config, as_of: date) -> None:
-    """问题清单, 原因清单, 整改清单: every accepted branch's items (整改清单 with 是否逾期)."""
+def _items(book: Workbook, facts: Facts, results: Iterable[FileResult], config: Config, as_of: date) -> None:
+    """问题清单, 原因清单, 整改清单: every accepted branch's items (整改清单 with 是否逾期),
+    the branches streamed (one pass per sheet)."""
     for section in SECTIONS:
         measures = section.key == "measures"
         columns = item_columns(section.key, section.columns) + ([("是否逾期", 9, "text")] if measures else [])
         getters = [VALUES.get(c.key) or (lambda item, i, key=c.key: getattr(item, key)) for c in section.columns]
         with _Sheet(book, ITEM_SHEETS[section.key], columns) as sheet:
-            for row in facts.accepted:
-                for i, item in enumerate(getattr(row.branch, section.key), 1):
+            for row, branch in accepted_branches(facts, results):
+                for i, item in enumerate(getattr(branch, section.key), 1):
                     values = [row.name, *(get(item, i) for get in getters)]
                     late = measures and item.is_overdue(as_of, config.done_status)
                     if measures:
@@ -161,7 +162,7 @@ def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config
     book = Workbook(SHEETS, Properties(title="专题组织生活会对照检查材料汇总表", author="reporter",
                                        comments=f"逾期判断日期：{as_of.isoformat()}"))
     _overview(book, facts)
-    _items(book, facts, config, as_of)
+    _items(book, facts, results, config, as_of)
     _stats(book, facts)
     with _Sheet(book, "校验问题", MESSAGE_COLUMNS) as messages:
         for result in results:

@@ -1,0 +1,53 @@
+"""A branch's items as rows of ``items`` and back (every field, so any run's state can be rebuilt)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+
+from ..model import Branch, BranchInfo, Cause, Measure, Problem
+from ..schema import CAUSES, MEASURES, PROBLEMS
+
+KINDS = (("problem", "problems", PROBLEMS.name), ("cause", "causes", CAUSES.name), ("measure", "measures", MEASURES.name))
+COLUMNS = ("row, number, headline, details, category, problems, problems_as_written, owner, deadline,"
+           " deadline_as_written, progress")
+
+
+def insert_items(db: sqlite3.Connection, version: int, branch: Branch) -> None:
+    rows = []
+    for kind, attr, sheet in KINDS:
+        for position, item in enumerate(getattr(branch, attr), 1):
+            row = [version, kind, position, sheet, item.row, item.number, item.headline, item.details,
+                   getattr(item, "category", None)]
+            if kind == "measure":
+                row += [json.dumps(list(item.problems)), item.problems_text, item.owner,
+                        item.deadline.isoformat() if item.deadline else None, item.deadline_text, item.status]
+            else:
+                row += [None] * 6
+            rows.append(row)
+    db.executemany(f"INSERT INTO items (version, kind, position, sheet, {COLUMNS}) VALUES ({','.join('?' * 15)})",
+                   rows)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def load_branch(db: sqlite3.Connection, version: int) -> Branch | None:
+    """The Branch of a version, as the reader gave it (None: the version had none)."""
+    head = db.execute("SELECT info, template_version FROM versions WHERE id = ?", (version,)).fetchone()
+    if head is None or head[0] is None:
+        return None
+    found: dict[str, list] = {"problem": [], "cause": [], "measure": []}
+    for kind, row, number, headline, details, category, refs, refs_text, owner, deadline, deadline_text, progress \
+            in db.execute(f"SELECT kind, {COLUMNS} FROM items WHERE version = ? ORDER BY kind, position", (version,)):
+        if kind == "problem":
+            found[kind].append(Problem(headline, details, number, row, category))
+        elif kind == "cause":
+            found[kind].append(Cause(headline, details, number, row))
+        else:
+            found[kind].append(Measure(headline, details, number, row, tuple(json.loads(refs)), owner, _day(deadline),
+                                       progress, deadline_text, refs_text if refs_text is not None else ""))
+    return Branch(BranchInfo.from_json(json.loads(head[0])), tuple(found["problem"]), tuple(found["cause"]),
+                  tuple(found["measure"]), head[1])

@@ -1,0 +1,144 @@
+"""The schema of ``OUTPUT_DIR/reporter.sqlite`` (DESIGN §8), created and migrated here.
+
+``PRAGMA user_version`` is the schema's version: :data:`MIGRATIONS` [n] turns
+version n into n + 1, so a database of any older version is brought up to
+:data:`SCHEMA_VERSION` in order, each step in one transaction.  A database of
+a newer version is not ours to change (the store moves it aside).
+
+Tables (plain English names; dates ISO-8601, JSON where a list is kept):
+
+- ``runs``           one row per run of `reporter build` (finished is NULL: killed)
+- ``versions``       one row per version of a workbook ever seen (source + sha256)
+- ``items``          every problem, cause and measure of every version, all fields
+- ``run_workbooks``  which version each workbook of a run was, its status and findings
+- ``state``          the incremental state: per workbook, its last good build
+- ``leftovers``      files of ours a run could not remove (tried again next run)
+- ``run_progress``   per run and 完成情况: measures and how many of them overdue (the trend)
+
+Views: ``current_measures`` (the measures of the last completed run),
+``run_totals`` (runs with their measure counts and whether interrupted; the
+views count 已完成 as done, the default ``done_status``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 1
+
+_V1 = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    completed INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    exit_status INTEGER,
+    as_of TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    options TEXT NOT NULL,
+    workbooks INTEGER NOT NULL DEFAULT 0,
+    ok INTEGER NOT NULL DEFAULT 0,
+    warning INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    unchanged INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE versions (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    first_run INTEGER NOT NULL REFERENCES runs(id),
+    last_run INTEGER NOT NULL REFERENCES runs(id),
+    status TEXT NOT NULL,
+    branch TEXT,
+    problems INTEGER NOT NULL DEFAULT 0,
+    causes INTEGER NOT NULL DEFAULT 0,
+    measures INTEGER NOT NULL DEFAULT 0,
+    messages TEXT NOT NULL DEFAULT '[]',
+    info TEXT,
+    template_version INTEGER,
+    UNIQUE (source, sha256)
+);
+CREATE TABLE items (
+    version INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('problem', 'cause', 'measure')),
+    position INTEGER NOT NULL,
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    headline TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '',
+    category TEXT,
+    problems TEXT,
+    problems_as_written TEXT,
+    owner TEXT,
+    deadline TEXT,
+    deadline_as_written TEXT,
+    progress TEXT,
+    PRIMARY KEY (version, kind, position)
+) WITHOUT ROWID;
+CREATE TABLE run_workbooks (
+    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    version INTEGER REFERENCES versions(id),
+    status TEXT NOT NULL,
+    branch TEXT,
+    document TEXT,
+    duplicate_of TEXT,
+    messages TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (run, source)
+);
+CREATE INDEX run_workbooks_version ON run_workbooks(version);
+CREATE TABLE state (
+    source TEXT PRIMARY KEY,
+    version INTEGER NOT NULL REFERENCES versions(id),
+    source_key TEXT,
+    fingerprint TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    model TEXT NOT NULL,
+    document TEXT NOT NULL,
+    doc_stat TEXT,
+    pdf_stat TEXT,
+    status TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    messages TEXT NOT NULL
+);
+CREATE TABLE leftovers (path TEXT PRIMARY KEY);
+CREATE TABLE run_progress (
+    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    progress TEXT NOT NULL,
+    measures INTEGER NOT NULL,
+    overdue INTEGER NOT NULL,
+    PRIMARY KEY (run, progress)
+);
+CREATE VIEW run_totals AS
+    SELECT r.id, r.started, r.finished, r.as_of, r.finished IS NULL OR r.completed = 0 AS interrupted,
+           r.workbooks, r.ok, r.warning, r.failed, r.unchanged,
+           (SELECT sum(measures) FROM run_progress p WHERE p.run = r.id) AS measures,
+           (SELECT sum(measures) FROM run_progress p WHERE p.run = r.id AND p.progress = '已完成') AS done,
+           (SELECT sum(overdue) FROM run_progress p WHERE p.run = r.id) AS overdue
+    FROM runs r;
+CREATE VIEW current_measures AS
+    SELECT w.branch, w.source, i.row, i.number, i.headline, i.owner, i.deadline, i.deadline_as_written, i.progress
+    FROM run_workbooks w JOIN items i ON i.version = w.version AND i.kind = 'measure'
+    WHERE w.run = (SELECT max(id) FROM runs WHERE completed = 1)
+      AND w.status != 'failed' AND w.duplicate_of IS NULL;
+"""
+
+# MIGRATIONS[n]: the statements that turn schema version n into n + 1.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+class NewerSchema(Exception):
+    """The database was made by a newer version of the tool."""
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Create or bring the schema up to :data:`SCHEMA_VERSION` (raises NewerSchema)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(version)
+    for n in range(version, SCHEMA_VERSION):
+        db.executescript("BEGIN;" + MIGRATIONS[n] + f"PRAGMA user_version = {n + 1};COMMIT;")

@@ -1,0 +1,228 @@
+"""The state and history store in ``OUTPUT_DIR/reporter.sqlite`` (DESIGN §8).
+
+One writer (the run holding OUTPUT_DIR's lock), WAL journal, every write
+in a transaction: a run killed at any moment leaves a database that passes
+``PRAGMA integrity_check``, with that run's row unfinished (interrupted).
+A database that cannot be opened, or that a newer version of the tool made,
+is moved aside with a timestamped name (never deleted) and a new one is
+started.  The state of older versions (``.reporter-state.json``, version 1's
+pickle) is taken over once: the files it records as ours are kept, every
+document is rebuilt, the old file is removed.
+
+Table layout: :mod:`.db_schema`.  Nothing read back is unpickled: a branch
+is rebuilt from its ``versions`` and ``items`` rows (:func:`.db_items.load_branch`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from ..model import Message
+from .db_items import insert_items, load_branch
+from .db_schema import NewerSchema, migrate
+from .state import LoadedState, Owned, StateEntry, model_signature
+
+DB_NAME = "reporter.sqlite"
+BATCH = 500  # versions written per transaction while the workers deliver
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def _j(value) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _t(text: str | None) -> tuple | None:
+    return None if text is None else tuple(json.loads(text))
+
+
+class SqliteStore:
+    """:class:`~.state.StateStore` over ``reporter.sqlite``, plus the run's history."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.out = Path(output_dir)
+        self.path = self.out / DB_NAME
+        self.db: sqlite3.Connection | None = None
+        self.run_id: int | None = None
+        self.notices: list[str] = []
+        self._pending = 0  # versions written in the open transaction
+
+    # -- opening ---------------------------------------------------------------
+    def open(self) -> sqlite3.Connection:
+        if self.db is None:
+            try:
+                self.db = self._open()
+            except (sqlite3.DatabaseError, NewerSchema) as exc:
+                self._move_aside(exc)
+                self.db = self._open()
+        return self.db
+
+    def _open(self) -> sqlite3.Connection:
+        db = connect(self.path)
+        try:
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+            migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _move_aside(self, exc: Exception) -> None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{DB_NAME}.{stamp}.{'newer' if isinstance(exc, NewerSchema) else 'damaged'}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = aside.with_name(f"{aside.name.rsplit('~', 1)[0]}~{n}")
+        os.replace(self.path, aside)
+        for suffix in ("-wal", "-shm"):
+            try:
+                os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
+            except OSError:
+                pass
+        why = "由更新版本的本工具创建" if isinstance(exc, NewerSchema) else "已损坏，无法打开"
+        self.notices.append(f"历史数据库 {DB_NAME} {why}，已改名保存为 {aside.name}（未删除），本次新建数据库并全部重新生成。")
+
+    def close(self) -> None:
+        if self.db is not None:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
+            self.db.close()
+            self.db = None
+
+    # -- the incremental state (StateStore) ------------------------------------------
+    def load(self) -> LoadedState:
+        db = self.open()
+        owned = Owned()
+        entries: dict[str, StateEntry] = {}
+        fresh = db.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+        if fresh:
+            from .legacy import take_over
+
+            taken = take_over(self.out)
+            taken.notices = self.notices
+            return taken
+        owned.note_leftovers(p for (p,) in db.execute("SELECT path FROM leftovers"))
+        signature = model_signature()
+        for row in db.execute("SELECT s.source, v.sha256, s.source_key, s.fingerprint, s.tool_version, s.model,"
+                              " s.document, s.doc_stat, s.pdf_stat, s.status, s.branch, s.counts, s.messages, s.version"
+                              " FROM state s JOIN versions v ON v.id = s.version"):
+            source, sha, key, fp, tool, model, document, doc_stat, pdf_stat, status, name, counts, msgs, version = row
+            owned.note(document, _t(doc_stat), _t(pdf_stat))
+            if model == signature:
+                entries[json.loads(source)] = StateEntry(
+                    sha, _t(key), fp, tool, document, _t(doc_stat), _t(pdf_stat), status, name,
+                    json.loads(counts), tuple(Message.from_json(m) for m in json.loads(msgs)), version)
+        return LoadedState(entries, owned, notices=self.notices)
+
+    def save(self, entries: dict[str, StateEntry], leftovers: set[str]) -> None:
+        db = self.open()
+        signature = model_signature()
+        self._begin()
+        db.execute("DELETE FROM state")
+        db.executemany("INSERT INTO state VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", (
+            (json.dumps(source), e.version, _j(e.source_key), e.fingerprint, e.tool_version, signature, e.document,
+             _j(e.doc_stat), _j(e.pdf_stat), e.status, e.name, _j(e.counts), _j([m.to_json() for m in e.messages]))
+            for source, e in entries.items()))
+        db.execute("DELETE FROM leftovers")
+        db.executemany("INSERT INTO leftovers VALUES (?)", ((p,) for p in sorted(leftovers)))
+        db.execute("COMMIT")
+        self._pending = 0
+        from .legacy import remove_old_state
+
+        remove_old_state(self.out)
+
+    # -- the run's history ------------------------------------------------------------
+    def _begin(self) -> None:
+        if not self.open().in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+
+    def begin_run(self, started: str, as_of: str, tool_version: str, options: dict) -> int:
+        db = self.open()
+        self._begin()
+        cur = db.execute("INSERT INTO runs (started, as_of, tool_version, options) VALUES (?,?,?,?)",
+                         (started, as_of, tool_version, _j(options)))
+        db.execute("COMMIT")
+        self.run_id = cur.lastrowid
+        return self.run_id
+
+    def add_version(self, source: str, sha256: str, status: str, name: str | None, counts: dict,
+                    messages, branch) -> int:
+        """This run saw ``source`` with these bytes: its version row (and items), new or updated."""
+        db = self.open()
+        self._begin()
+        info = _j(branch.info.to_json()) if branch is not None else None
+        tv = branch.template_version if branch is not None else None
+        row = (source, sha256, self.run_id, self.run_id, status, name, counts.get("problems", 0),
+               counts.get("causes", 0), counts.get("measures", 0), _j([m.to_json() for m in messages]), info, tv)
+        (version,) = db.execute(
+            "INSERT INTO versions (source, sha256, first_run, last_run, status, branch, problems, causes, measures,"
+            " messages, info, template_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (source, sha256) DO UPDATE SET last_run = excluded.last_run, status = excluded.status,"
+            " branch = excluded.branch, problems = excluded.problems, causes = excluded.causes,"
+            " measures = excluded.measures, messages = excluded.messages, info = excluded.info,"
+            " template_version = excluded.template_version RETURNING id", row).fetchone()
+        db.execute("DELETE FROM items WHERE version = ?", (version,))
+        if branch is not None:
+            insert_items(db, version, branch)
+        self._pending += 1
+        if self._pending >= BATCH:
+            db.execute("COMMIT")
+            self._pending = 0
+        return version
+
+    def record_run(self, rows) -> None:
+        """The run's workbooks: (source, version, status, branch, document, duplicate_of, messages)."""
+        db = self.open()
+        self._begin()
+        db.execute("DELETE FROM run_workbooks WHERE run = ?", (self.run_id,))
+        db.executemany("INSERT INTO run_workbooks VALUES (?,?,?,?,?,?,?,?)",
+                       ((self.run_id, *row[:6], _j([m.to_json() for m in row[6]])) for row in rows))
+        db.execute("UPDATE versions SET last_run = ? WHERE id IN (SELECT version FROM run_workbooks WHERE run = ?)",
+                   (self.run_id, self.run_id))
+        db.execute("COMMIT")
+        self._pending = 0
+
+    def finish_run(self, finished: str, completed: bool, exit_status: int, reason: str | None, totals: dict) -> None:
+        if self.run_id is None:
+            return
+        db = self.open()
+        self._begin()
+        db.execute("UPDATE runs SET finished = ?, completed = ?, exit_status = ?, reason = ?, workbooks = ?, ok = ?,"
+                   " warning = ?, failed = ?, unchanged = ? WHERE id = ?",
+                   (finished, int(completed), exit_status, reason, totals["workbooks"], totals["ok"],
+                    totals["warning"], totals["failed"], totals["unchanged"], self.run_id))
+        db.execute("COMMIT")
+        self._pending = 0
+
+    def record_progress(self, as_of: str, done_status: str) -> None:
+        """The run's measures by 完成情况 and how many overdue (the trend's point)."""
+        db = self.open()
+        self._begin()
+        db.execute("DELETE FROM run_progress WHERE run = ?", (self.run_id,))
+        db.execute(
+            "INSERT INTO run_progress SELECT w.run, coalesce(i.progress, ''), count(*),"
+            " sum(i.deadline IS NOT NULL AND i.deadline < ? AND coalesce(i.progress, '') != ?)"
+            " FROM run_workbooks w JOIN items i ON i.version = w.version AND i.kind = 'measure'"
+            " WHERE w.run = ? AND w.status != 'failed' AND w.duplicate_of IS NULL"
+            " GROUP BY coalesce(i.progress, '')", (as_of, done_status, self.run_id))
+        db.execute("COMMIT")
+        self._pending = 0
+
+    def branch(self, version: int):
+        return load_branch(self.open(), version)
+
+
+def open_sqlite_store(output_dir: Path) -> SqliteStore:
+    return SqliteStore(output_dir)
