@@ -21,9 +21,6 @@ from .config import Fonts
 
 FONTS_CONF = os.path.join(os.path.dirname(__file__), "data", "fonts.conf")
 
-# Debian packages of the faces fonts.conf maps the official names onto.
-FONT_PACKAGES = ("fonts-noto-cjk", "texlive-lang-chinese", "fonts-lxgw-wenkai")
-
 STYLE_NAMES = {"song": "宋体", "fang": "仿宋", "kai": "楷体", "hei": "黑体"}
 # A face's style by words in its family name (checked in this order).
 _STYLE_WORDS = (

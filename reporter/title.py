@@ -31,6 +31,7 @@ PHRASES = (
     "党支部", "党总支", "党委", "党组", "支部委员会", "委员会", "领导班子", "班子成员", "党员",
     "关于", "年度", "征求意见稿", "意见建议", "上半年", "下半年", "第一季度", "第二季度", "第三季度", "第四季度",
 )
+_PHRASE = re.compile("|".join(sorted(PHRASES, key=len, reverse=True)))  # the longest match wins
 # Words that end an organisation's name: the break goes after them, not before.
 SUFFIXES = frozenset({"党支部", "党总支", "党委", "党组", "支部委员会", "委员会"})
 
@@ -55,7 +56,7 @@ def char_width(c: str) -> float:
 
 
 def text_width(text: str) -> float:
-    return sum(char_width(c) for c in text)
+    return sum(1.0 if ord(c) >= 0x2E80 else char_width(c) for c in text)
 
 
 def title_capacity() -> float:
@@ -68,13 +69,13 @@ def title_capacity() -> float:
 def _atoms(text: str, names: tuple[str, ...]) -> list[tuple[int, int, bool]]:
     """Spans (start, end, is_word) covering ``text``: names, phrases and Latin/digit
     runs are words; every other character stands alone."""
-    words = sorted({*names, *PHRASES}, key=len, reverse=True)
+    names = sorted(names, key=len, reverse=True)
     spans: list[tuple[int, int, bool]] = []
     i = 0
     while i < len(text):
-        hit = next((w for w in words if w and text.startswith(w, i)), None)
-        run = (_ASCII_RUN.match(text, i) or _BRACKETED.match(text, i)) if hit is None else None
-        end = i + len(hit) if hit else run.end() if run else i + 1
+        name = next((n for n in names if text.startswith(n, i)), "")
+        run = None if name else _PHRASE.match(text, i) or _ASCII_RUN.match(text, i) or _BRACKETED.match(text, i)
+        end = i + len(name) if name else run.end() if run else i + 1
         spans.append((i, end, end - i > 1))
         i = end
     return spans
@@ -126,9 +127,12 @@ def _best(text: str, costs: dict[int, float], count: int, capacity: float, stric
         if left == 1:
             if total - prefix[start] > capacity:
                 return
+            edges = (0, *breaks, len(text))
+            widths = [prefix[b] - prefix[a] for a, b in itertools.pairwise(edges)]
+            if strict and not _shape_ok(widths):
+                return
             lines = _lines(text, breaks)
-            widths = [text_width(line) for line in lines]
-            if not all(lines) or (strict and not _shape_ok(widths)):
+            if not all(lines):
                 return
             score = (sum(costs[b] for b in breaks) + max(widths) - min(widths), -widths[0])
             if best is None or score < best[0]:
