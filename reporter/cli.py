@@ -262,6 +262,28 @@ def import_(
     raise typer.Exit(result.exit_code)
 
 
+@app.command(cls=_zh.ZhCommand)
+def history(
+    output_dir: Annotated[str, typer.Argument(metavar="输出文件夹", help="reporter build 的输出文件夹。")] = "output",
+    branch: Annotated[Optional[str], typer.Option("--branch", metavar="支部名称", show_default=False,
+                                                  help="只看该支部：提交的各版本和每项整改措施完成情况的变化。")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="以 JSON 输出（便于脚本处理）。")] = False,
+) -> None:
+    """查看历次运行的记录（输出文件夹中的 reporter.sqlite）。
+
+    退出码：0 成功；2 没有历史数据库或无法读取。
+    """
+    try:
+        from .history import history_json
+
+        data = history_json(_path(output_dir, "参数“输出文件夹”"), branch)
+    except ReporterError as exc:
+        raise _fail(exc) from None
+    from .history import print_history
+
+    print_history(data, json_out)
+
+
 def _streams() -> None:
     """Text the locale cannot encode (an emoji under GBK, a UTF-8 path under GB18030) is replaced, never fatal."""
     for stream in (sys.stdout, sys.stderr):

@@ -39,7 +39,15 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def _j(value) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    """JSON text (readable Chinese; \\u escapes only where a path holds undecodable bytes)."""
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
 
 
 def _t(text: str | None) -> tuple | None:

@@ -125,3 +125,33 @@ def bar_chart(labels: Sequence[str], counts: Sequence[int], title: str = "各方
         fig.savefig(buf, format="png", dpi=dpi)
     drawn = tuple(t.get_text() for t in ax.get_yticklabels())
     return Chart(buf.getvalue(), drawn, family, None if family else NO_FONT_WARNING)
+
+
+def line_chart(dates: Sequence[str], series: dict[str, Sequence[int]], title: str = "整改进展趋势",
+               dpi: int = 150) -> Chart:
+    """One line per series over the as-of dates (the trend of 整改进展), as PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    family = find_cjk_font()
+    font = FontProperties(family=family) if family else FontProperties()
+    fig = Figure(figsize=(6.2, 3.2), dpi=dpi)
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        ax = fig.add_subplot()
+        positions = list(range(len(dates)))
+        for label, values in series.items():
+            ax.plot(positions, list(values), marker="o", label=label)
+        ax.set_xticks(positions, labels=list(dates), fontsize=8, rotation=30 if len(dates) > 6 else 0)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_title(title, fontproperties=font)
+        ax.legend(prop=font, fontsize=8, loc="best")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        fig.tight_layout()
+        fig.savefig(buf, format="png", dpi=dpi)
+    drawn = tuple(t.get_text() for t in ax.get_legend().get_texts())
+    return Chart(buf.getvalue(), drawn, family, None if family else NO_FONT_WARNING)

@@ -4,6 +4,7 @@ blocks: paragraphs, tables, the bar chart of :mod:`.chart`)."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -14,6 +15,7 @@ from ..docx import AnyBlock, Block, Picture, Table, render_blocks
 from ..model import FileResult
 from ..text import chinese_date
 from .chart import bar_chart
+from .history import changes_blocks, trend_chart
 from .facts import NAMED_BRANCHES, NO_STATUS, OVERDUE_KEPT, STATUS_WARNING, Facts, Row, first_error
 
 log = logging.getLogger("reporter.summary")
@@ -156,8 +158,24 @@ def _branches(facts: Facts) -> Iterator[AnyBlock]:
 
 def report_blocks(facts: Facts, config: Config, as_of: date, notices: list[str] | None = None) -> list[AnyBlock]:
     when = chinese_date(as_of)
-    return [Block("title", report_title(facts, config)), Block("blank"), *_basics(facts, when),
-            *_distribution(facts, notices), *_progress(facts, config, when), *_absent(facts), *_branches(facts)]
+    blocks = [Block("title", report_title(facts, config)), Block("blank"), *_basics(facts, when),
+              *_distribution(facts, notices), *_progress(facts, config, when),
+              *trend_chart(facts, config, notices, log), *changes_blocks(facts), *_absent(facts), *_branches(facts)]
+    return _numbered(blocks)
+
+
+_NUMERALS = "一二三四五六七八九十"
+
+
+def _numbered(blocks: list[AnyBlock]) -> list[AnyBlock]:
+    """The section headings numbered in order (一、二、…): 本期变化 is there only with a previous run."""
+    n = 0
+    for i, block in enumerate(blocks):
+        if isinstance(block, Block) and block.kind == "heading":
+            title = block.text.split("、", 1)[-1]
+            blocks[i] = replace(block, text=f"{_NUMERALS[n]}、{title}")
+            n += 1
+    return blocks
 
 
 def summary_report(facts: Facts, results: Iterable[FileResult], config: Config, as_of: date,

@@ -19,6 +19,7 @@ from ..schema import SECTIONS
 from ..schema import Column as SchemaColumn
 from ..sheetxml import DATE_FORMAT, Properties, Style, Workbook
 from .facts import LEVELS, Facts, accepted_branches
+from .history import TREND_SHEET, trend_columns, trend_rows
 
 NAME = "汇总表.xlsx"
 
@@ -36,7 +37,7 @@ MESSAGE_COLUMNS: list[Column] = [
 ]
 BRANCH_COLUMN: Column = ("支部名称", 24, "wrap")
 ITEM_SHEETS = {"problems": "问题清单", "causes": "原因清单", "measures": "整改清单"}
-SHEETS = ("总览", *ITEM_SHEETS.values(), "分类统计", "校验问题")  # in this order
+SHEETS = ("总览", *ITEM_SHEETS.values(), "分类统计", "校验问题")  # in this order (整改进度 last, with a history)
 
 # A schema column's kind → its kind here; the widths the summary sets apart from the template's.
 _KINDS = {"number": "int", "date": "date", "deadline": "date", "category": "text", "refs": "text", "status": "text"}
@@ -159,7 +160,7 @@ def _stats(book: Workbook, facts: Facts) -> None:
 
 def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config, as_of: date,
                      notices: list[str] | None = None) -> bytes:
-    book = Workbook(SHEETS, Properties(title="专题组织生活会对照检查材料汇总表", author="reporter",
+    book = Workbook((*SHEETS, TREND_SHEET) if facts.trend else SHEETS, Properties(title="专题组织生活会对照检查材料汇总表", author="reporter",
                                        comments=f"逾期判断日期：{as_of.isoformat()}"))
     _overview(book, facts)
     _items(book, facts, results, config, as_of)
@@ -169,4 +170,10 @@ def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config
             for m in result.messages:
                 messages.add([result.source, LEVELS.get(m.level, m.level), m.code, m.sheet, m.cell, m.message])
         messages.filter()
+    if facts.trend:
+        columns = [(c, 12 if i == 0 else max(8, 2.2 * len(c) + 2), "text" if i == 0 else "int")
+                   for i, c in enumerate(trend_columns(config))]
+        with _Sheet(book, TREND_SHEET, columns) as trend:
+            for row in trend_rows(facts, config):
+                trend.add(row)
     return book.close()
