@@ -29,6 +29,7 @@ from ..docx import AnyBlock, Block, SectionBreak, TableOfContents, branch_blocks
 from ..docx.blocks import TocEntry
 from ..model import Branch
 from ..text import chinese_date
+from ..title import break_title
 from .pages import contents_pages, page_count
 
 CONTENTS_TITLE = "目　录"
@@ -93,29 +94,34 @@ def start_pages(counts: Sequence[int]) -> list[int]:
     return pages
 
 
-def layout(branches: Sequence[Branch], page_counts: Mapping[str, int] | None = None) -> Layout:
+def layout(branches: Sequence[Branch], page_counts: Mapping[str, int] | None = None,
+           blocks: Sequence[list[AnyBlock]] | None = None) -> Layout:
     """Page numbers of the parts: ``page_counts`` (支部名称 → pages, from LibreOffice) where given,
-    else computed from the grid (:func:`reporter.volume.pages.page_count`)."""
+    else computed from the grid (:func:`reporter.volume.pages.page_count`) of the branch's
+    ``blocks`` (made when not given)."""
     counts = dict(page_counts or {})
     names = [b.info.name for b in branches]
-    pages = [counts[n] if counts.get(n, 0) > 0 else page_count(branch_blocks(b)) for n, b in zip(names, branches)]
+    own = blocks if blocks is not None else [branch_blocks(b) for b in branches]
+    pages = [counts[n] if counts.get(n, 0) > 0 else page_count(b) for n, b in zip(names, own)]
     parts = tuple(Part(n, s, c, counts.get(n, 0) > 0) for n, s, c in zip(names, start_pages(pages), pages))
     contents = contents_pages(names)
     return Layout(parts, 2 + contents + contents % 2)
 
 
-def _cover(title: str, when: Date | None) -> list[AnyBlock]:
-    blocks: list[AnyBlock] = [Block("blank")] * COVER_TOP_LINES + [Block("title", title)]
+def _cover(title: str, when: Date | None, parent: str | None) -> list[AnyBlock]:
+    lines = break_title(title, names=(parent or "",))  # balanced lines, as a branch's title
+    blocks: list[AnyBlock] = [Block("blank")] * COVER_TOP_LINES + [Block("title", "\n".join(lines))]
     if when is not None:
         blocks += [Block("blank")] * 2 + [Block("subtitle", chinese_date(when))]
     return blocks
 
 
 def volume_blocks(branches: Sequence[Branch], config: Config, plan: Layout, *, parent: str | None,
-                  theme: str | None, date: Date | None) -> list[AnyBlock]:
-    """The volume's blocks (the first section, the cover, is set up as :data:`FRONT`)."""
+                  theme: str | None, date: Date | None, parts: Sequence[list[AnyBlock]]) -> list[AnyBlock]:
+    """The volume's blocks (the first section, the cover, is set up as :data:`FRONT`); ``parts``:
+    each branch's own (:func:`reporter.docx.branch_blocks`)."""
     entries = tuple(TocEntry(p.name, n, p.page) for n, p in enumerate(plan.parts, 1))
-    blocks = _cover(volume_title(config, parent=parent, theme=theme, date=date), date)
+    blocks = _cover(volume_title(config, parent=parent, theme=theme, date=date), date, parent)
     blocks += [FRONT, FRONT, Block("title", CONTENTS_TITLE), Block("blank")]  # the cover's blank back
     if entries:
         blocks.append(TableOfContents(entries=entries, dirty=not plan.exact))
@@ -123,8 +129,8 @@ def volume_blocks(branches: Sequence[Branch], config: Config, plan: Layout, *, p
         blocks.append(Block("body", "（无）"))
     if (plan.front_pages - 2) != contents_pages([p.name for p in plan.parts]):  # pad to an even count
         blocks.append(FRONT)
-    for n, (branch, entry) in enumerate(zip(branches, entries)):
-        own = branch_blocks(branch)
+    for n, (mine, entry) in enumerate(zip(parts, entries)):
+        own = list(mine)
         first = next(i for i, b in enumerate(own) if isinstance(b, Block))
         own[first] = replace(own[first], entry=entry)
         blocks.append(SectionBreak("oddPage", restart=1 if n == 0 else None))
@@ -144,8 +150,9 @@ def build_volume(branches: Iterable[Branch], config: Config, *, parent: str | No
     a branch without one is counted from the grid, and then Word is told to update the
     contents when the document is opened."""
     branches = list(branches)
-    plan = layout(branches, page_counts)
-    blocks = volume_blocks(branches, config, plan, parent=parent, theme=theme, date=date)
+    own = [branch_blocks(b) for b in branches]
+    plan = layout(branches, page_counts, own)
+    blocks = volume_blocks(branches, config, plan, parent=parent, theme=theme, date=date, parts=own)
     title = volume_title(config, parent=parent, theme=theme, date=date)
     data = render_blocks(blocks, config, title=title, subject=title, author=parent or "", created=created,
                          first_section=FRONT, update_fields=not plan.exact)

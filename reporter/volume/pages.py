@@ -12,6 +12,8 @@ for how it is checked.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from ..docx.blocks import AnyBlock, Block
@@ -28,32 +30,40 @@ NO_START = set("，。、；：？！）】》〉」』”’…—·%,.;:?!)]}"
 NO_END = set("（【《〈「『“‘([{")
 
 
-def _width(ch: str, cell: int) -> float:
-    return cell / 2 if ord(ch) < 0x2000 and ch not in "“”‘’—…·" else cell
+_HALF = re.compile(r"[\x00-\xb6\xb8-\u1fff]")  # half a cell wide: ASCII, Latin (· is full)
+
+
+def _fit(start: int, room: int, halves: list[int], n: int) -> int:
+    """The end of the longest run from ``start`` at most ``room`` half-cells wide."""
+    def width(end: int) -> int:
+        return 2 * (end - start) - (bisect_left(halves, end) - bisect_left(halves, start))
+    end = min(n, start + room // 2)
+    while end < n and width(end) < room:  # half-width characters leave room for more
+        end = min(n, start + (room + bisect_left(halves, end) - bisect_left(halves, start)) // 2)
+        while end < n and width(end + 1) <= room:
+            end += 1
+        if width(end) >= room - 1:
+            break
+    return end
 
 
 def line_count(text: str, *, cell: int = BODY_CELL, indent_cells: float = 2, width: int = TEXT_WIDTH) -> int:
     """Lines a paragraph of ``text`` takes (at least one)."""
-    lines, used, limit = 1, 0.0, width - indent_cells * BODY_CHAR
-    chars = list(text)
-    i = 0
-    while i < len(chars):
-        w = _width(chars[i], cell)
-        if used + w > limit + 0.5 and used > 0:
-            if chars[i] in NO_START:  # hangs in the margin
-                used += w
-                i += 1
-                continue
-            back = 0  # an opening mark at the end moves down with the character after it
-            while back < 2 and i - back - 1 >= 0 and chars[i - back - 1] in NO_END:
-                back += 1
-            lines += 1
-            used, limit = 0.0, width
-            i -= back
-            continue
-        used += w
-        i += 1
-    return lines
+    n = len(text)
+    halves = [m.start() for m in _HALF.finditer(text)]
+    room = int((width - indent_cells * BODY_CHAR + 0.5) // (cell / 2))
+    lines, start = 1, 0
+    while True:
+        end = max(start + 1, _fit(start, room, halves, n))
+        while end < n and text[end] in NO_START:  # closing marks hang at the end of the line
+            end += 1
+        if end >= n:
+            return lines
+        back = 0  # an opening mark at the end moves down with the character after it
+        while back < 2 and end - back - 1 > start and text[end - back - 1] in NO_END:
+            back += 1
+        start, lines = end - back, lines + 1
+        room = int((width + 0.5) // (cell / 2))
 
 
 def block_lines(block: Block) -> int:
