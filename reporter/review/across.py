@@ -154,10 +154,17 @@ class Across:
     def _large(self, members: list[int], lowest: float, found: list[Similar], groups: list[dict]) -> None:
         places = [self.place(i) for i in members]
         groups.append({"size": len(members), "similarity_min": round(lowest, 2), "items": places})
+        per_source = Counter(self._item_source[i] for i in members)
+        firsts = []  # the first items of the first few workbooks: enough examples for every member
+        for i, p in zip(members, places):
+            if len(firsts) > EXAMPLES:
+                break
+            if not firsts or firsts[-1][0] != self._item_source[i] or len(firsts) <= EXAMPLES:
+                firsts.append((self._item_source[i], p))
         for me, mine in zip(members, places):
             source = self._item_source[me]
-            examples = [p for i, p in zip(members, places) if self._item_source[i] != source][:EXAMPLES]
-            others = sum(1 for i in members if self._item_source[i] != source)
+            examples = [p for s, p in firsts if s != source][:EXAMPLES]
+            others = len(members) - per_source[source]
             text = message("R601", variant="group", sheet=mine["sheet"], cell=mine["cell"], others=others,
                            size=len(members), examples="、".join(map(_named, examples)),
                            percent=round(lowest * 100))
