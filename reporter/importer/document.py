@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .numbering import Numbering
-from .xml import attr, child, children, is_w, local, on, parse
+from .xml import attr, child, children, local, on, parse
 
 # How a run looks: (character style, bold, italic, underline, East Asian font, colour).
 Look = tuple
@@ -162,4 +162,4 @@ def docx_paragraphs(parts: dict[str, bytes]) -> list[Paragraph]:
     return [reader.paragraph(p) for p in _paragraph_elements(body)]
 
 
-__all__ = ["Paragraph", "Look", "PLAIN", "docx_paragraphs", "is_w"]
+__all__ = ["Paragraph", "Look", "PLAIN", "docx_paragraphs"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..text import chinese_number
-from .xml import W, attr, child, children
+from .xml import attr, child, children
 
 _ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
           (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
@@ -206,5 +206,3 @@ class Numbering:
             i += 1
         return "".join(out)
 
-
-__all__ = ["Numbering", "format_number", "W"]

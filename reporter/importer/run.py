@@ -18,7 +18,8 @@ from ..model import Status, status_of
 from ..text import clean
 from .document import Paragraph
 from .recognise import Note, Recognised, note, recognise
-from .sources import Unreadable, convert, decode, find_sources, kind_of, read_bytes, read_docx, text_paragraphs
+from .sources import (CONVERT_SUFFIXES, Unreadable, convert, decode, find_sources, kind_of, read_bytes, read_docx,
+                      text_paragraphs)
 from .write import workbook
 
 
@@ -112,8 +113,8 @@ class _Run:
         try:
             if isinstance(data, Note):
                 raise Unreadable(data)
-            recognised = recognise(paragraphs_of(data, ".docx" if path.suffix.lower() in (".doc", ".wps", ".rtf", ".odt")
-                                                 else path.suffix.lower(), self.config))
+            suffix = ".docx" if path.suffix.lower() in CONVERT_SUFFIXES else path.suffix.lower()  # converted
+            recognised = recognise(paragraphs_of(data, suffix, self.config))
         except Unreadable as bad:
             return Imported(shown, "failed", (bad.note,))
         notes = list(recognised.notes)

@@ -21,10 +21,6 @@ def local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def is_w(element, name: str) -> bool:
-    return element.tag == _W + name
-
-
 def attr(element, name: str) -> str | None:
     """``w:name`` (or a plain ``name``) attribute."""
     if element is None:
