@@ -272,7 +272,7 @@ _ALL = (
                     "不能导入“{suffix}”格式的文件；可以导入 .docx、.doc、.wps、.rtf、.odt、.txt 和 .md 文件。"
                     "PDF 等格式请先另存为 .docx。")),
     _stops(_finding("I713", "import: the workbook exists (not overwritten without --force)",
-                    "{path} 已存在，未覆盖（它可能已经填写了内容）；确需覆盖时加 --force。")),
+                    "{path} 已存在，没有覆盖（其中可能已经填写了内容）；如确需覆盖，请加 --force 重新导入。")),
     _stops(_finding("I714", "import: the file could not be read or the workbook not written",
                     read="无法读取该文件（{reason}）。",
                     write="无法写入 {path}（{reason}）。")),
