@@ -11,7 +11,7 @@ from reporter import __version__
 from reporter.cli import app, main
 
 runner = CliRunner()
-COMMANDS = ["build", "validate", "render", "template"]
+COMMANDS = ["build", "validate", "render", "template", "import", "history"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -34,7 +34,7 @@ def test_top_level_help_lists_every_command_in_chinese():
 def test_every_option_of_every_command_is_explained_in_chinese(name):
     result = runner.invoke(app, [name, "--help"])
     assert result.exit_code == 0
-    command = next(c for c in app.registered_commands if c.callback.__name__ == name)
+    command = next(c for c in app.registered_commands if (c.name or c.callback.__name__) == name)
     assert command.callback.__doc__ and CJK.search(command.callback.__doc__)
     options = [l for l in result.output.splitlines() if l.strip().startswith("-")]
     assert options
@@ -90,7 +90,7 @@ def test_typer_is_within_the_tested_range():
         (["build", "-j", "0"], "错误：选项 -j/--jobs 的值无效，应为不小于 1 的整数。\n运行 reporter build -h 查看用法。\n"),
         (["build", "--force=1"], "错误：选项 --force 后面不能带值。\n运行 reporter build -h 查看用法。\n"),
         (["build", "a", "b (2)", "c"], "错误：多余的参数：b (2) c（路径中有空格时请加引号）。\n运行 reporter build -h 查看用法。\n"),
-        (["bogus"], "错误：没有命令 bogus。可用的命令：build、validate、render、template。\n运行 reporter -h 查看用法。\n"),
+        (["bogus"], f"错误：没有命令 bogus。可用的命令：{'、'.join(COMMANDS)}。\n运行 reporter -h 查看用法。\n"),
     ],
     ids=["no-such-option", "typo", "no-such-root-option", "missing-argument", "missing-value", "not-a-number",
          "out-of-range", "flag-with-value", "extra-arguments", "no-such-command"],

@@ -15,7 +15,7 @@ from reporter.model import Message
 
 PACKAGE = Path(findings.__file__).parent
 README = PACKAGE.parent / "README.md"
-CODE = re.compile(r"[EW]\d{3}")
+CODE = re.compile(r"[EWIR]\d{3}")
 
 
 def _sources() -> dict[Path, str]:
@@ -38,7 +38,12 @@ def test_codes_are_well_formed():
     for code, finding in CATALOGUE.items():
         assert CODE.fullmatch(code), code
         assert finding.code == code
-        assert finding.level == {"E": "error", "W": "warning"}[code[0]], code
+        if code[0] in "EW":  # import (I7xx) findings are errors or warnings per code; review (R6xx) are "review"
+            assert finding.level == {"E": "error", "W": "warning"}[code[0]], code
+        elif code[0] == "R":
+            assert finding.level == "review", code
+        else:
+            assert finding.level in ("error", "warning"), code
         assert finding.summary and finding.summary == finding.summary.strip(), code
         assert "|" not in finding.summary, code  # it is a Markdown table cell
         assert finding.templates, code
