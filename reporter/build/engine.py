@@ -37,6 +37,7 @@ from .pdfs import make_pdfs
 from .pool import Packed, Supervisor
 from .record import Record, changed_after_read, timed_out, worker_died
 from .report import REPORT_NAME, config_text, last_report_count, totals, write_report
+from .reviewing import review_step
 from .signals import Interrupted
 from .state import DOCS, PDF, Owned, StateEntry, StateStore, pdf_name
 from .summarize import SUMMARY, summarize
@@ -70,6 +71,7 @@ class Build:
         self.changes: dict = chronicle.empty_changes()  # since the previous completed run (DESIGN §8)
         self.trend: list[dict] | None = None  # the trend's points, read once when the summary needs them
         self.owned = Owned()  # the only files this tool ever removes (from the state)
+        self.review = None  # the committee's review (reporter.review.Review; None with --no-review)
         self.supervisor: Supervisor | None = None  # the map at work, stopped at once on a signal
         self.started_at = datetime.now().astimezone().isoformat(timespec="seconds")
         self.t0 = time.monotonic()
@@ -107,6 +109,7 @@ class Build:
         self.save_state()  # the PDFs' stat keys
         self.changes = self._timed("history", chronicle.progress_and_changes, self)
         # The summary reads the branches back from the store, one at a time.
+        self.review = self._timed("review", review_step, self)  # DESIGN §9: never changes a status
         self.summary = self._timed("summary", summarize, self)
         seconds = time.monotonic() - self.t0
         self.timings["total"] = seconds

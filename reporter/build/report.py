@@ -43,7 +43,8 @@ def totals(records: list[Record]) -> dict[str, int]:
     return counts
 
 
-def workbook_json(rec: Record, pdf: bool) -> dict:
+def workbook_json(rec: Record, pdf: bool, review=None) -> dict:
+    """One workbook's entry; ``review`` (source → its R6xx messages, from Review.by_source) adds them."""
     entry = {
         "source": rec.shown,
         "sha256": rec.sha256,
@@ -51,7 +52,7 @@ def workbook_json(rec: Record, pdf: bool) -> dict:
         "branch": rec.name,
         "document": rec.document,
         "counts": rec.counts,
-        "messages": [m.to_json() for m in rec.messages],
+        "messages": [m.to_json() for m in (*rec.messages, *(review.get(rec.shown, ()) if review else ()))],
         "duplicate_of": rec.duplicate_of,
     }
     if pdf:
@@ -62,6 +63,7 @@ def workbook_json(rec: Record, pdf: bool) -> dict:
 def write_report(run: Build, *, completed: bool, exit_status: int, reason: str | None = None) -> None:
     """run-report.json; a run that did not complete lists the workbooks it had decided."""
     records = run.records if completed else [r for r in run.records if r.handled]
+    by_source = run.review.by_source() if run.review is not None else None
     report = {
         "tool_version": __version__,
         "started_at": run.started_at,
@@ -73,10 +75,11 @@ def write_report(run: Build, *, completed: bool, exit_status: int, reason: str |
         "input_dir": str(run.o.input_dir),
         "output_dir": str(run.o.output_dir),
         "totals": totals(records),
-        "workbooks": [workbook_json(rec, run.o.pdf) for rec in records],
+        "workbooks": [workbook_json(rec, run.o.pdf, by_source) for rec in records],
         "ignored": run.ignored,
         "summary": run.summary,
         "changes": run.changes,
+        "review": run.review.report if run.review is not None else None,
         "run_errors": run.run_errors,
         "warnings": run.warnings,
         "removed": sorted(run.removed),

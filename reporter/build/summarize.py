@@ -75,6 +75,10 @@ def summarize(run: Build) -> dict | None:
 def summary_key(run: Build) -> str:
     changes = {k: v for k, v in run.changes.items() if k != "since"} if run.changes["since"] else None
     history = json.dumps([changes, _trend(run)], ensure_ascii=False, sort_keys=True)
+    if run.review is not None:  # the 审核意见 sheet and section
+        from .reviewing import review_json
+
+        history += json.dumps(review_json(run.review), ensure_ascii=False, sort_keys=True)
     digest = hashlib.sha256(repr((run.fingerprint, __version__, run.as_of, run.roster, history)).encode())
     for r in run.records:
         row = (r.shown, r.summary_status(run.o.strict), r.sha256, r.document, r.messages, r.name, r.duplicate_of)
@@ -90,7 +94,7 @@ def _make(run: Build) -> list[str] | None:
     try:
         changes = run.changes if run.changes["since"] else None
         outputs = build_outputs(StoredResults(run), run.config, run.as_of, run.roster, changes=changes,
-                                trend=_trend(run))
+                                trend=_trend(run), review=run.review)
     except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
         run.log.traceback("汇总", traceback.format_exc())
         text = f"生成汇总材料时程序内部出错（{type(exc).__name__}），各支部材料不受影响。"

@@ -45,7 +45,7 @@ XLSX_NAME, DOCX_NAME = xlsx.NAME, report.NAME
 
 def build_outputs(results: Iterable[FileResult], config: Config, as_of: date, roster: list[str] | None,
                   notices: list[str] | None = None, changes: dict | None = None,
-                  trend: list[dict] | None = None) -> dict[str, bytes]:
+                  trend: list[dict] | None = None, review=None) -> dict[str, bytes]:
     """Every output of :data:`WRITERS`: file name → bytes.
 
     ``results`` is iterated more than once (a list, or a re-iterable stream).
@@ -53,10 +53,12 @@ def build_outputs(results: Iterable[FileResult], config: Config, as_of: date, ro
     given, collects Chinese sentences for the run log (e.g. no CJK font for
     the chart); they are logged on ``reporter.summary`` as well.  ``changes``
     (since the previous completed run) and ``trend`` come from the history
-    store (DESIGN §8): 本期变化, 整改进度 and the trend chart.
+    store (DESIGN §8): 本期变化, 整改进度 and the trend chart.  ``review``
+    (:class:`reporter.review.Review`, None: not reviewed) gives the sheet and
+    the section 审核意见 (DESIGN §9).
     """
     facts = reduce_results(results, config, as_of, roster)
-    facts.changes, facts.trend = changes, trend
+    facts.changes, facts.trend, facts.review = changes, trend, review
     return {w.name: w.write(facts, results, config, as_of, notices) for w in WRITERS}
 
 

@@ -103,6 +103,7 @@ class Facts:
     accepted_sources: frozenset[str] = frozenset()  # sources of the accepted rows (the writers' item streams)
     changes: dict | None = None  # since the previous completed run (None: no previous run), DESIGN §8
     trend: list[dict] | None = None  # one point per as-of date (see reporter.build.changes.trend)
+    review: object | None = None  # reporter.review.Review (None: not reviewed), DESIGN §9
 
     @property
     def accepted(self) -> list[Row]:

@@ -16,6 +16,7 @@ from ..model import FileResult
 from ..text import chinese_date
 from .chart import bar_chart
 from .history import changes_blocks, trend_chart
+from .opinions import review_blocks
 from .facts import NAMED_BRANCHES, NO_STATUS, OVERDUE_KEPT, STATUS_WARNING, Facts, Row, first_error
 
 log = logging.getLogger("reporter.summary")
@@ -160,7 +161,8 @@ def report_blocks(facts: Facts, config: Config, as_of: date, notices: list[str] 
     when = chinese_date(as_of)
     blocks = [Block("title", report_title(facts, config)), Block("blank"), *_basics(facts, when),
               *_distribution(facts, notices), *_progress(facts, config, when),
-              *trend_chart(facts, config, notices, log), *changes_blocks(facts), *_absent(facts), *_branches(facts)]
+              *trend_chart(facts, config, notices, log), *changes_blocks(facts), *_absent(facts), *review_blocks(facts),
+              *_branches(facts)]
     return _numbered(blocks)
 
 

@@ -20,6 +20,7 @@ from ..schema import Column as SchemaColumn
 from ..sheetxml import DATE_FORMAT, Properties, Style, Workbook
 from .facts import LEVELS, Facts, accepted_branches
 from .history import TREND_SHEET, trend_columns, trend_rows
+from .opinions import REVIEW_COLUMNS, REVIEW_SHEET, review_rows
 
 NAME = "汇总表.xlsx"
 
@@ -160,7 +161,8 @@ def _stats(book: Workbook, facts: Facts) -> None:
 
 def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config, as_of: date,
                      notices: list[str] | None = None) -> bytes:
-    book = Workbook((*SHEETS, TREND_SHEET) if facts.trend else SHEETS, Properties(title="专题组织生活会对照检查材料汇总表", author="reporter",
+    names = (*SHEETS, *((REVIEW_SHEET,) if facts.review is not None else ()), *((TREND_SHEET,) if facts.trend else ()))
+    book = Workbook(names, Properties(title="专题组织生活会对照检查材料汇总表", author="reporter",
                                        comments=f"逾期判断日期：{as_of.isoformat()}"))
     _overview(book, facts)
     _items(book, facts, results, config, as_of)
@@ -170,6 +172,11 @@ def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config
             for m in result.messages:
                 messages.add([result.source, LEVELS.get(m.level, m.level), m.code, m.sheet, m.cell, m.message])
         messages.filter()
+    if facts.review is not None:
+        with _Sheet(book, REVIEW_SHEET, REVIEW_COLUMNS) as opinions:
+            for row in review_rows(facts):
+                opinions.add(row)
+            opinions.filter()
     if facts.trend:
         columns = [(c, 12 if i == 0 else max(8, 2.2 * len(c) + 2), "text" if i == 0 else "int")
                    for i, c in enumerate(trend_columns(config))]
