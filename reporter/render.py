@@ -89,4 +89,7 @@ def _with_pdf(done: Rendering, target: Path, config: Config) -> Rendering:
     converted = convert_to_pdf([target], target.parent, timeout=config.pdf.timeout)
     if target in converted.failed:
         return replace(done, exit_status=3, pdf_problem=f"{converted.failed[target]}（{target.name} 已生成，不受影响）")
-    return replace(done, pdf=target.with_suffix(".pdf"))
+    from .fonts import substitutions
+
+    notes = done.notes + tuple(n for n in substitutions(config.fonts) if n not in done.notes)
+    return replace(done, pdf=target.with_suffix(".pdf"), notes=notes)  # the CLI prints the notes

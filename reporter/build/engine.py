@@ -41,6 +41,7 @@ from .reviewing import review_step
 from .signals import Interrupted
 from .state import DOCS, PDF, Owned, StateEntry, StateStore, pdf_name
 from .summarize import SUMMARY, summarize
+from .volume import make_volume
 
 
 class Build:
@@ -111,6 +112,9 @@ class Build:
         # The summary reads the branches back from the store, one at a time.
         self.review = self._timed("review", review_step, self)  # DESIGN §9: never changes a status
         self.summary = self._timed("summary", summarize, self)
+        volume = self._timed("volume", make_volume, self)  # 汇编 (DESIGN §10)
+        if volume:
+            self.summary = {**(self.summary or {}), **volume}
         seconds = time.monotonic() - self.t0
         self.timings["total"] = seconds
         counts = totals(self.records)

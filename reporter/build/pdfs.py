@@ -22,6 +22,7 @@ def make_pdfs(run: Build) -> None:
     """PDFs of the documents that have none matching them; stale PDFs of ours removed."""
     live = [r for r in run.records if r.document]
     if run.o.pdf:
+        say_substitutions(run)
         todo = [r for r in live if r.rendered or not r.pdf_fresh]
         if todo:
             run.log.info(f"正在转换 {len(todo)} 份 PDF……")
@@ -30,6 +31,16 @@ def make_pdfs(run: Build) -> None:
                 rec.pdf_fresh = (run.out / rec.document) not in failed
     keep = {pdf_name(r.document) for r in run.records if r.document and r.pdf_fresh}
     remove_stale(run, run.owned.pdfs, keep)
+
+
+def say_substitutions(run: Build) -> None:
+    """Once per run: an official font that the PDFs set in a face of another style (log and report)."""
+    from ..fonts import substitutions
+
+    for note in substitutions(run.config.fonts):
+        if note not in run.warnings:
+            run.warnings.append(note)
+            run.log.warning(note)
 
 
 def convert(run: Build, documents: list[Path], out_dir: Path) -> dict[Path, str]:
