@@ -3,6 +3,7 @@
     python benchmarks/bench.py                 # N = 1000, 3 repetitions
     python benchmarks/bench.py -n 50 -r 1      # smoke test (CI)
     python benchmarks/bench.py --series 100,1000,10000
+    python benchmarks/bench.py --memory 1000,10000,30000   # peak RSS of a full build per N
 
 Times, alternating within each repetition (medians reported):
   naive      pandas.read_excel(sheet_name=None) + python-docx default template,
@@ -113,6 +114,27 @@ def table(n: int, r: dict) -> str:
     return "\n".join(lines)
 
 
+def memory_series(ns: list[int], jobs: int | None) -> list[dict]:
+    """Peak RSS of the largest process of one full build (--force) per N, and its ratio to the first N."""
+    points = []
+    for n in ns:
+        src, out = make_workbooks(n), WORK / f"n{n}" / "out"
+        build = [PY, "-m", "reporter", "build", str(src), "-o", str(out), "--as-of", "2024-06-30", "--quiet"]
+        if jobs:
+            build += ["--jobs", str(jobs)]
+        measure(build)  # the state and history in place: the measured run is a nightly full rebuild
+        r = measure([*build, "--force"])
+        points.append({"n": n, "seconds": r["seconds"], "peak_mb": r["peak_mb"]})
+    return points
+
+
+def memory_table(points: list[dict]) -> str:
+    lines = ["| N | full build (s) | peak MB (largest process) | × first N |", "|---:|---:|---:|---:|"]
+    for p in points:
+        lines.append(f"| {p['n']} | {p['seconds']:.1f} | {p['peak_mb']:.0f} | {p['peak_mb'] / points[0]['peak_mb']:.2f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=1000, help="number of workbooks (default 1000)")
@@ -120,6 +142,7 @@ def main() -> None:
     ap.add_argument("-j", "--jobs", type=int, default=None, help="reporter --jobs (default: CPUs)")
     ap.add_argument("--series", help="comma-separated N values, e.g. 100,1000,10000")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive script (slow at large N)")
+    ap.add_argument("--memory", help="comma-separated N values: peak memory of a full build per N (no timings)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
     ap.add_argument("--work", type=Path, help="folder for generated workbooks and outputs")
     args = ap.parse_args()
@@ -128,6 +151,12 @@ def main() -> None:
         WORK = args.work
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    if args.memory:
+        points = memory_series([int(x) for x in args.memory.split(",")], args.jobs)
+        print(memory_table(points))
+        if args.json:
+            args.json.write_text(json.dumps({"memory": points}, indent=2))
+        return
     results = {}
     for n in [int(x) for x in args.series.split(",")] if args.series else [args.n]:
         results[n] = run_series_point(n, args.reps, not args.no_naive, args.jobs)

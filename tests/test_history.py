@@ -147,12 +147,14 @@ def test_summary_holds_no_list_of_every_branch(tmp_path, monkeypatch):
     n = 30
     for i in range(n):
         good(inp / f"{i:03d}.xlsx", f"第{i}党支部")
+    gc.collect()
+    before = sum(1 for o in gc.get_objects() if type(o) is Branch)  # other tests' in this process
     alive: list[int] = []
     writers = []
     for w in summary.WRITERS:
         def counted(*args, _write=w.write, **kwargs):
             gc.collect()
-            alive.append(sum(1 for o in gc.get_objects() if type(o) is Branch))
+            alive.append(sum(1 for o in gc.get_objects() if type(o) is Branch) - before)
             return _write(*args, **kwargs)
         writers.append(summary.Writer(w.name, counted))
     monkeypatch.setattr(summary, "WRITERS", tuple(writers))
