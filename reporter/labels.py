@@ -18,8 +18,8 @@ STATUS: Mapping[str, str] = {"ok": "通过", "warning": "有警告", "failed": "
 STATUS_STYLE: Mapping[str, str] = {"ok": "green", "warning": "yellow", "failed": "bold red", "unchanged": "dim"}
 # A branch's status in the summary (it knows the roster: a branch may not have handed anything in).
 SUMMARY_STATUS: Mapping[str, str] = {"ok": "通过", "warning": "有警告", "failed": "已提交但未通过", "missing": "未提交"}
-LEVEL: Mapping[str, str] = {"error": "错误", "warning": "警告"}
-LEVEL_STYLE: Mapping[str, str] = {"error": "red", "warning": "yellow"}
+LEVEL: Mapping[str, str] = {"error": "错误", "warning": "警告", "review": "审核"}
+LEVEL_STYLE: Mapping[str, str] = {"error": "red", "warning": "yellow", "review": "cyan"}
 NO_PLACE = "-"  # the location column of a finding about the whole file
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
