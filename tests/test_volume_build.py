@@ -97,3 +97,42 @@ def test_with_pdf_the_volume_pdf_has_one_bookmark_per_branch(tmp_path):
     before = [p.stat().st_mtime_ns for p in (pdf, pdf.with_suffix(".docx"))]
     assert build(tmp_path, "--pdf").exit_code == 0
     assert [p.stat().st_mtime_ns for p in (pdf, pdf.with_suffix(".docx"))] == before
+
+
+NOTE = "PDF 中正文的字体“仿宋_GB2312”没有安装，也没有仿宋风格的替代字体，将以宋体风格的“X”代替（Word 文档不受影响）。"
+
+
+def test_font_substitution_is_said_once_per_pdf_run_in_the_log_and_the_report(tmp_path, monkeypatch):
+    import reporter.fonts
+
+    monkeypatch.setattr(reporter.fonts, "substitutions", lambda fonts: (NOTE,))
+    soffice = tmp_path / "fake-soffice"
+    soffice.write_text("#!/bin/sh\nexit 81\n", encoding="utf-8")
+    soffice.chmod(0o755)
+    monkeypatch.setenv("REPORTER_SOFFICE", str(soffice))
+    workbooks(tmp_path / "in")
+    log = tmp_path / "run.log"
+    result = build(tmp_path, "--pdf", "--log-file", str(log))
+    assert result.exit_code == 3, result.output  # LibreOffice's trouble: the run's, exit 3
+    report = json.loads((tmp_path / "out" / "run-report.json").read_text("utf-8"))
+    assert report["warnings"].count(NOTE) == 1
+    assert log.read_text("utf-8").count(NOTE) == 1
+    assert not any(m["code"].startswith(("E5", "W5")) for w in report["workbooks"] for m in w["messages"])
+    assert report["summary"]["volume"] == "summary/汇编.docx" and "volume_pdf" not in report["summary"]
+    assert {e["kind"] for e in report["run_errors"]} == {"pdf"}
+    # Without --pdf nothing is said.
+    assert NOTE not in build(tmp_path).output
+    report = json.loads((tmp_path / "out" / "run-report.json").read_text("utf-8"))
+    assert NOTE not in report["warnings"]
+
+
+@pytest.mark.skipif(find_soffice() is None, reason="needs LibreOffice")
+def test_render_pdf_prints_the_substitution(tmp_path, monkeypatch):
+    import reporter.fonts
+
+    monkeypatch.setattr(reporter.fonts, "substitutions", lambda fonts: (NOTE,))
+    workbooks(tmp_path / "in")
+    result = runner.invoke(app, ["render", str(tmp_path / "in" / "1.xlsx"), "-o", str(tmp_path / "a.docx"), "--pdf"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a.pdf").is_file()
+    assert result.output.count(NOTE) == 1
