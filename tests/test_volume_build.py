@@ -136,3 +136,15 @@ def test_render_pdf_prints_the_substitution(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "a.pdf").is_file()
     assert result.output.count(NOTE) == 1
+
+
+def test_a_volume_that_cannot_be_written_is_a_run_error_not_a_finding(tmp_path):
+    workbooks(tmp_path / "in")
+    (tmp_path / "out" / "summary" / "汇编.docx").mkdir(parents=True)  # in the way: cannot be replaced
+    result = build(tmp_path)
+    assert result.exit_code == 3, result.output
+    report = json.loads((tmp_path / "out" / "run-report.json").read_text("utf-8"))
+    assert [e["kind"] for e in report["run_errors"]] == ["summary"] and "汇编" in report["run_errors"][0]["message"]
+    assert "volume" not in report["summary"] and report["summary"]["xlsx"] == "summary/汇总表.xlsx"
+    assert {w["status"] for w in report["workbooks"]} <= {"ok", "warning"}
+    assert len(list((tmp_path / "out" / "docs").iterdir())) == 3

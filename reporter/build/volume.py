@@ -109,14 +109,13 @@ def _write(run: Build, recs: list[Record], want_pdf: bool) -> bool | None:
         result = write_volume(branches, run.config, run.out / VOLUME_DOCX,
                               run.out / VOLUME_PDF if want_pdf else None, parent=parent, theme=theme,
                               date=run.as_of, page_counts=page_counts(pdfs))
-    except OSError as exc:
-        text = f"汇编 {VOLUME_DOCX} 未能写出：{os_reason(exc)}。各支部材料不受影响，解决后重新运行即可。"
-        run.log.error(text)
-        run.run_error("summary", text)
-        return None
-    except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
-        run.log.traceback("汇编", traceback.format_exc())
-        text = f"生成汇编时程序内部出错（{type(exc).__name__}），各支部材料不受影响。"
+    except Exception as exc:  # noqa: BLE001 - the documents are done: the run's problem, not a branch's
+        if isinstance(exc, OSError):
+            why = f" {VOLUME_DOCX} 未能写出：{os_reason(exc)}。解决后重新运行即可"
+        else:
+            run.log.traceback("汇编", traceback.format_exc())
+            why = f"生成时程序内部出错（{type(exc).__name__}）"
+        text = f"汇编{why}，各支部材料不受影响。"
         run.log.error(text)
         run.run_error("summary", text)
         return None
