@@ -196,7 +196,7 @@ def test_non_utf8_locale_with_a_utf8_path_argument(tmp_path, tmp_path_factory, c
     assert "Traceback" not in stderr
     assert result.stdout.decode(charmap).count("\n") >= 3  # start, the workbook, the end
     entry = report(out)["workbooks"][0]
-    assert entry["status"] == "ok" and entry["messages"] == []  # a UTF-8 file name is not "not UTF-8" (W405)
+    assert entry["status"] == "ok" and [m for m in entry["messages"] if m["level"] != "review"] == []  # a UTF-8 file name is not "not UTF-8" (W405)
     assert entry["source"] == "甲.xlsx"
     assert len(list((out / "docs").glob("*.docx"))) == 1  # named in the locale's encoding
 
