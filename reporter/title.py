@@ -16,6 +16,7 @@ document, the summary report, the bound volume, a title from the configuration.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from functools import lru_cache
@@ -150,19 +151,19 @@ def _best(text: str, costs: dict[int, float], count: int, capacity: float, stric
 
 
 def _greedy(text: str, costs: dict[int, float], capacity: float) -> list[str]:
-    """A very long title: each line as full as it can be, broken at the cheapest place near its end."""
+    """A very long title: each line as full as it can be, broken at the cheapest place
+    near its end (linear in the title's length: a cell may hold thousands of characters)."""
+    prefix = list(itertools.accumulate((char_width(c) for c in text), initial=0.0))
+    points = sorted(costs)
     lines, start = [], 0
-    while text_width(text[start:]) > capacity:
-        fits = [b for b in costs if b > start and text_width(text[start:b]) <= capacity]
-        if not fits:  # a single word wider than the line: cut it
-            end = start + 1
-            while text_width(text[start:end + 1]) <= capacity:
-                end += 1
-        else:
-            end = min(fits, key=lambda b: (costs[b] + (capacity - text_width(text[start:b])) / 2))
+    while prefix[-1] - prefix[start] > capacity:
+        limit = bisect.bisect_right(prefix, prefix[start] + capacity) - 1  # the farthest end that fits
+        fits = points[bisect.bisect_right(points, start):bisect.bisect_right(points, limit)]
+        end = min(fits, key=lambda b: costs[b] + (capacity - prefix[b] + prefix[start]) / 2) if fits else max(
+            limit, start + 1)  # a single word wider than the line: cut it
         lines.append(text[start:end].strip())
         start = end
-    return [*lines, text[start:].strip()]
+    return [line for line in (*lines, text[start:].strip()) if line]
 
 
 @lru_cache(maxsize=4096)
