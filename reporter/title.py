@@ -184,15 +184,18 @@ def _break(text: str, names: tuple[str, ...], capacity: float) -> tuple[str, ...
 
 
 def break_title(text: str, names: tuple[str, ...] | list[str] = (), capacity: float | None = None) -> list[str]:
-    """``text`` as the lines of a centred title: one line when it fits, else
-    broken at phrase boundaries into balanced lines (梯形 or 菱形).
+    """``text`` as the lines of a centred title: itself when it fits one line, else
+    broken at phrase boundaries into balanced lines (梯形 or 菱形); a text that
+    already has line breaks ("\n") keeps them.
 
     ``names``: words known to the caller that must stay whole and after which
     a break reads best (the branch's or the organisation's name);
     ``capacity``: characters of the title's size on a line (default: 2号 on
     the GB/T 9704 text block).  The lines joined give ``text`` back, less the
-    spaces at the breaks."""
-    text = " ".join(text.split()) if text.strip() != text or "  " in text or "\n" in text else text
-    if not text:
-        return [""]
-    return list(_break(text, tuple(n for n in names if n), capacity or title_capacity() - 0.05))
+    white space at the breaks."""
+    if "\n" in text:
+        return [line.strip() for line in text.split("\n")]
+    capacity = capacity or title_capacity() - 0.05
+    if text_width(text) <= capacity:
+        return [text]
+    return list(_break(text.strip(), tuple(n for n in names if n), capacity))

@@ -118,7 +118,8 @@ def test_no_line_starts_with_closing_or_ends_with_opening_punctuation():
 
 def test_degenerate_titles():
     assert break_title("") == [""]
-    assert break_title("  短标题  ") == ["短标题"]
+    assert break_title("短标题  两个空格") == ["短标题  两个空格"]  # a title that fits is left as it is
+    assert break_title("第一行\n第二行") == ["第一行", "第二行"]  # the caller's own breaks stay
     lines = break_title("一" * 90)  # no phrase at all: still lines that fit, none empty
     assert all(0 < text_width(line) <= title_capacity() for line in lines)
     assert "".join(lines) == "一" * 90
