@@ -96,21 +96,33 @@ def find_cjk_font() -> str | None:
     return found
 
 
-def bar_chart(labels: Sequence[str], counts: Sequence[int], title: str = "各方面问题数量", dpi: int = 150) -> Chart:
-    """A horizontal bar chart (categories top to bottom in the given order) as PNG."""
+def _draw(height: float, dpi: int, draw) -> tuple[bytes, object, str | None]:
+    """A figure 6.2 in wide as PNG: ``draw(ax, font)`` fills it (no pyplot state, glyph warnings said once)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
 
     family = find_cjk_font()
     font = FontProperties(family=family) if family else FontProperties()
-    fig = Figure(figsize=(6.2, 1.2 + 0.42 * max(len(labels), 1)), dpi=dpi)
+    fig = Figure(figsize=(6.2, height), dpi=dpi)
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     with warnings.catch_warnings():
         # Without a CJK font matplotlib warns per missing glyph; we say it once.
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
         ax = fig.add_subplot()
+        draw(ax, font)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        fig.tight_layout()
+        fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue(), ax, family
+
+
+def bar_chart(labels: Sequence[str], counts: Sequence[int], title: str = "各方面问题数量", dpi: int = 150) -> Chart:
+    """A horizontal bar chart (categories top to bottom in the given order) as PNG."""
+
+    def draw(ax, font) -> None:
         positions = list(range(len(labels)))
         bars = ax.barh(positions, list(counts), color="#C00000", height=0.6)
         ax.set_yticks(positions, labels=list(labels), fontproperties=font)
@@ -119,29 +131,17 @@ def bar_chart(labels: Sequence[str], counts: Sequence[int], title: str = "各方
         ax.bar_label(bars, padding=3, fontsize=9)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.margins(x=0.12)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        fig.tight_layout()
-        fig.savefig(buf, format="png", dpi=dpi)
+
+    png, ax, family = _draw(1.2 + 0.42 * max(len(labels), 1), dpi, draw)
     drawn = tuple(t.get_text() for t in ax.get_yticklabels())
-    return Chart(buf.getvalue(), drawn, family, None if family else NO_FONT_WARNING)
+    return Chart(png, drawn, family, None if family else NO_FONT_WARNING)
 
 
 def line_chart(dates: Sequence[str], series: dict[str, Sequence[int]], title: str = "整改进展趋势",
                dpi: int = 150) -> Chart:
     """One line per series over the as-of dates (the trend of 整改进展), as PNG."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
 
-    family = find_cjk_font()
-    font = FontProperties(family=family) if family else FontProperties()
-    fig = Figure(figsize=(6.2, 3.2), dpi=dpi)
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        ax = fig.add_subplot()
+    def draw(ax, font) -> None:
         positions = list(range(len(dates)))
         for label, values in series.items():
             ax.plot(positions, list(values), marker="o", label=label)
@@ -149,9 +149,7 @@ def line_chart(dates: Sequence[str], series: dict[str, Sequence[int]], title: st
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_title(title, fontproperties=font)
         ax.legend(prop=font, fontsize=8, loc="best")
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        fig.tight_layout()
-        fig.savefig(buf, format="png", dpi=dpi)
+
+    png, ax, family = _draw(3.2, dpi, draw)
     drawn = tuple(t.get_text() for t in ax.get_legend().get_texts())
-    return Chart(buf.getvalue(), drawn, family, None if family else NO_FONT_WARNING)
+    return Chart(png, drawn, family, None if family else NO_FONT_WARNING)
