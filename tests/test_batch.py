@@ -528,7 +528,7 @@ def test_summary_is_written_and_reflects_all_workbooks(mixed):
     inp, out = mixed
     assert build(inp, out).exit_code == 1
     rep = report(out)
-    assert rep["summary"] == {"xlsx": "summary/汇总表.xlsx", "docx": "summary/汇总报告.docx"}
+    assert rep["summary"] == {"xlsx": "summary/汇总表.xlsx", "docx": "summary/汇总报告.docx", "volume": "summary/汇编.docx"}
     import openpyxl
 
     wb = openpyxl.load_workbook(out / "summary" / "汇总表.xlsx")

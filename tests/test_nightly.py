@@ -437,7 +437,7 @@ def test_a_summary_that_cannot_be_written_is_a_run_error(tmp_path):
     assert result.exit_code == 3, result.output
     rep = report(out)
     assert rep["completed"] is True and rep["exit_status"] == 3 and rep["summary"] is None
-    assert [e["kind"] for e in rep["run_errors"]] == ["summary"]
+    assert {e["kind"] for e in rep["run_errors"]} == {"summary"}  # the summary files (and the volume beside them)
     assert "Errno" not in rep["run_errors"][0]["message"] and "汇总" in rep["run_errors"][0]["message"]
     assert by_source(rep)["a.xlsx"]["status"] == "ok" and (out / "docs" / "甲党支部.docx").exists()
     (inp / "b.xlsx").write_bytes(b"broken")  # a failed workbook as well: exit 1 wins
