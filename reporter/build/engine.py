@@ -233,7 +233,6 @@ class Build:
             if entry is not None:
                 entries[rec.source] = rec.old = entry
         self.store.save(entries, self.owned.leftovers)
-        chronicle.record(self)
 
     def _entry(self, rec: Record) -> StateEntry | None:
         chronicle.store_version(self, rec)
@@ -270,6 +269,7 @@ class Build:
                 rec.staged = None
         self._sweep()
         try:
+            chronicle.record(self)  # the workbooks it had decided
             chronicle.finish(self, False, exit_status, reason, totals([r for r in self.records if r.handled]))
         except Exception as exc:  # noqa: BLE001 - the database may be what stopped the run: it stays unfinished
             self.log.warning(f"无法在历史数据库中记下本次运行已中止：{exc}")
