@@ -14,10 +14,10 @@ _SOURCES = "SELECT w.source, v.sha256 FROM run_workbooks w LEFT JOIN versions v 
 _MEASURES = ("SELECT w.branch, w.source, i.row, i.number, i.headline, i.progress, i.deadline"
              " FROM run_workbooks w JOIN items i ON i.version = w.version AND i.kind = 'measure'"
              " WHERE w.run = {run} AND w.status != 'failed' AND w.duplicate_of IS NULL AND w.branch IS NOT NULL")
-_PAIRS = (f"WITH cur AS ({_MEASURES.format(run=':cur')}), prev AS ({_MEASURES.format(run=':prev')})"
+_PAIRS = (f"WITH cur AS ({_MEASURES.format(run=':cur')})"
           " SELECT cur.branch, cur.source, cur.row, cur.headline, prev.progress, cur.progress, cur.deadline,"
-          " prev.deadline FROM cur JOIN prev ON prev.branch = cur.branch AND prev.number = cur.number"
-          " AND prev.headline = cur.headline ")
+          " prev.deadline FROM cur JOIN temp.previous_measures prev ON prev.branch = cur.branch"
+          " AND prev.number = cur.number AND prev.headline = cur.headline ")
 
 
 def empty_changes(since: str | None = None) -> dict:
@@ -42,7 +42,11 @@ def changes(db: sqlite3.Connection, run: int, as_of: str, done_status: str) -> d
     result["new"] = sorted(s for s in now if s not in before)
     result["removed"] = sorted(s for s in before if s not in now)
     result["changed"] = sorted(s for s in now if s in before and now[s] != before[s])
-    params = {"cur": run, "prev": prev_id, "done": done_status, "as_of": as_of, "prev_as_of": prev_as_of}
+    # The previous run's measures, indexed by identity (a temporary table: the database file is not touched).
+    db.execute("DROP TABLE IF EXISTS temp.previous_measures")
+    db.execute(f"CREATE TEMP TABLE previous_measures AS {_MEASURES.format(run='?')}", (prev_id,))
+    db.execute("CREATE INDEX temp.previous_measures_identity ON previous_measures (branch, number, headline)")
+    params = {"cur": run, "done": done_status, "as_of": as_of, "prev_as_of": prev_as_of}
     order = " ORDER BY cur.branch, cur.number, cur.source"
     for branch, source, row, measure, was, is_, _, _ in db.execute(
             _PAIRS + "WHERE cur.progress = :done AND coalesce(prev.progress, '') != :done" + order, params):
@@ -54,6 +58,7 @@ def changes(db: sqlite3.Connection, run: int, as_of: str, done_status: str) -> d
     for branch, source, row, measure, _, _, deadline, _ in db.execute(_PAIRS + late + order, params):
         result["became_overdue"].append(
             {"branch": branch, "source": source, "row": row, "measure": measure, "deadline": deadline})
+    db.execute("DROP TABLE temp.previous_measures")
     return result
 
 
