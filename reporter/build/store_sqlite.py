@@ -64,7 +64,7 @@ class SqliteStore:
         self.run_id: int | None = None
         self.notices: list[str] = []
         self._pending = 0  # versions written in the open transaction
-        self._saved: tuple | None = None  # the state table's rows as last loaded or saved (unchanged: not rewritten)
+        self._saved: tuple | None = None  # the state table's rows as last loaded or saved (equal: not rewritten)
 
     # -- opening ---------------------------------------------------------------
     def open(self) -> sqlite3.Connection:
@@ -124,30 +124,27 @@ class SqliteStore:
             return taken
         owned.note_leftovers(p for (p,) in db.execute("SELECT path FROM leftovers"))
         signature = model_signature()
-        saved = []
         for row in db.execute("SELECT s.source, v.sha256, s.source_key, s.fingerprint, s.tool_version, s.model,"
                               " s.document, s.doc_stat, s.pdf_stat, s.status, s.branch, s.counts, s.messages, s.version"
                               " FROM state s JOIN versions v ON v.id = s.version"):
             source, sha, key, fp, tool, model, document, doc_stat, pdf_stat, status, name, counts, msgs, version = row
             owned.note(document, _t(doc_stat), _t(pdf_stat))
-            saved.append((source, version, key, fp, tool, model, document, doc_stat, pdf_stat, status, name, counts,
-                          msgs))
             if model == signature:
                 entries[json.loads(source)] = StateEntry(
                     sha, _t(key), fp, tool, document, _t(doc_stat), _t(pdf_stat), status, name,
                     json.loads(counts), tuple(Message.from_json(m) for m in json.loads(msgs)), version)
-        self._saved = (sorted(saved), sorted(owned.leftovers))
+        self._saved = (dict(entries), set(owned.leftovers))
         return LoadedState(entries, owned, notices=self.notices)
 
     def save(self, entries: dict[str, StateEntry], leftovers: set[str]) -> None:
-        db = self.open()
-        signature = model_signature()
-        rows = sorted((json.dumps(source), e.version, _j(e.source_key), e.fingerprint, e.tool_version, signature,
-                       e.document, _j(e.doc_stat), _j(e.pdf_stat), e.status, e.name, _j(e.counts),
-                       _j([m.to_json() for m in e.messages])) for source, e in entries.items())
-        saved = (rows, sorted(leftovers))
+        saved = (dict(entries), set(leftovers))
         if saved == self._saved:
             return  # an unchanged run rewrites nothing
+        db = self.open()
+        signature = model_signature()
+        rows = ((json.dumps(source), e.version, _j(e.source_key), e.fingerprint, e.tool_version, signature,
+                 e.document, _j(e.doc_stat), _j(e.pdf_stat), e.status, e.name, _j(e.counts),
+                 _j([m.to_json() for m in e.messages])) for source, e in entries.items())
         self._begin()
         db.execute("DELETE FROM state")
         db.executemany("INSERT INTO state VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
