@@ -38,6 +38,8 @@ DEBIAN_PACKAGES = (
     "fonts-noto-cjk",
     "fonts-arphic-ukai",
     "fonts-arphic-uming",
+    "texlive-lang-chinese",  # FandolFang: the 仿宋 face
+    "fonts-lxgw-wenkai",  # the 楷体 face
 )
 FONTS_CONF = Path(__file__).parent / "data" / "fonts.conf"
 SOFFICE_ENV = "REPORTER_SOFFICE"  # path of the soffice program, overrides the search

@@ -521,25 +521,6 @@ def _fc(args: list[str], conf: Path | None = None) -> str:
     return subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
 
 
-@pytest.mark.skipif(shutil.which("fc-match") is None, reason="fontconfig tools (fc-match) are not installed")
-def test_fonts_conf_maps_official_names_to_installed_faces():
-    installed = set(_fc(["fc-list", "--format", "%{family[0]}\n"]).split("\n"))
-    wanted = set(OFFICIAL_NAMES.values())
-    if not wanted <= installed:
-        pytest.skip(f"fonts not installed: {sorted(wanted - installed)} (fonts-noto-cjk, fonts-arphic-*)")
-    assert FONTS_CONF.is_file()
-    got = {name: _fc(["fc-match", "-f", "%{family[0]}", name], FONTS_CONF) for name in OFFICIAL_NAMES}
-    assert got == OFFICIAL_NAMES
-    # the title face is the bold weight (小标宋 is heavy); the 宋体 of page numbers is not
-    assert "Bold" in _fc(["fc-match", "-f", "%{style[0]}", "方正小标宋简体"], FONTS_CONF)
-    assert "Bold" not in _fc(["fc-match", "-f", "%{style[0]}", "宋体"], FONTS_CONF)
-    # without our configuration the names do not reach these faces
-    assert _fc(["fc-match", "-f", "%{family[0]}", "仿宋_GB2312"]) != "AR PL UMing CN"
-
-
-# ---------------------------------------------------------------- LibreOffice: every kind of file
-
-
 @needs_lo
 @needs_poppler
 @pytest.mark.parametrize("name", list(KINDS))
