@@ -71,8 +71,8 @@ class Build:
         self.summary: dict | None = None
         self.changes: dict = chronicle.empty_changes()  # since the previous completed run (DESIGN §8)
         self.trend: list[dict] | None = None  # the trend's points, read once when the summary needs them
-        self.owned = Owned()  # the only files this tool ever removes (from the state)
         self.review = None  # the committee's review (reporter.review.Review; None with --no-review)
+        self.owned = Owned()  # the only files this tool ever removes (from the state)
         self.supervisor: Supervisor | None = None  # the map at work, stopped at once on a signal
         self.started_at = datetime.now().astimezone().isoformat(timespec="seconds")
         self.t0 = time.monotonic()
@@ -109,8 +109,8 @@ class Build:
         self._timed("pdf", make_pdfs, self)
         self.save_state()  # the PDFs' stat keys
         self.changes = self._timed("history", chronicle.progress_and_changes, self)
-        # The summary reads the branches back from the store, one at a time.
         self.review = self._timed("review", review_step, self)  # DESIGN §9: never changes a status
+        # The summary reads the branches back from the store, one at a time.
         self.summary = self._timed("summary", summarize, self)
         volume = self._timed("volume", make_volume, self)  # 汇编 (DESIGN §10)
         if volume:
