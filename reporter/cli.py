@@ -1,6 +1,6 @@
 """The command line: options in, one library call, output and exit status out.
 
-Heavy libraries (pandas, openpyxl, python-docx, matplotlib) are imported
+Heavy libraries (openpyxl, python-calamine, lxml, matplotlib, numpy) are imported
 inside the commands, so ``reporter --help`` stays fast.  Help pages and
 usage errors are written in Chinese by :mod:`reporter._zh`; :func:`main`
 runs the commands and turns every usage error into a Chinese message and
