@@ -1,4 +1,4 @@
-"""Sample branch workbooks, as branches would send them, from sample_workbooks/samples.toml.
+"""Sample branch workbooks, as branches would send them, from tools/samples.toml.
 
 Every sample is written through :func:`reporter.template.build_template` and
 then filled in cell by cell, like a branch secretary would.  One of them,
@@ -35,7 +35,7 @@ from reporter.text import xml_safe
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DIR = ROOT / "sample_workbooks"
-DATA = DEFAULT_DIR / "samples.toml"
+DATA = Path(__file__).resolve().parent / "samples.toml"  # beside this script: sample_workbooks/ holds only workbooks
 
 
 @dataclass(frozen=True, slots=True)
