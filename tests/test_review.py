@@ -12,7 +12,7 @@ from reporter.config import ReviewSettings, parse_config
 from reporter.model import Branch, BranchInfo, Cause, FileResult, Measure, Problem, status_of
 from reporter.review import CODES, run_review, review_inputs
 from reporter.review.across import PAIR_GROUP
-from reporter.review.similar import grams, jaccard, normalise
+from reporter.review.similar import candidate_probability, normalise, similarity
 
 VOCAB = ("理论学习", "不够深入", "系统", "党员干部", "政治站位", "担当作为", "工作作风", "廉洁自律", "群众",
          "调查研究", "形式主义", "官僚主义", "学懂弄通", "做实", "联系实际", "主题教育", "组织生活", "三会一课",
@@ -120,8 +120,12 @@ def test_planted_near_duplicates_recall_and_precision():
 def test_measure_removes_punctuation_whitespace_and_own_name():
     a = normalise("机关第一党支部理论学习不深入， 学习方法单一。", ("机关第一党支部", "机关第一"))
     assert a == "理论学习不深入学习方法单一"
-    assert jaccard(grams("甲乙丙丁"), grams("甲乙丙丁")) == 1.0
-    assert jaccard(grams("甲乙丙丁"), grams("甲乙丙戊")) == pytest.approx(1 / 3)
+    assert similarity("甲乙丙丁", "甲乙丙丁") == 1.0
+    assert similarity("甲乙丙丁", "甲乙丙戊") == pytest.approx(6 / 8)  # 2 × 3 characters in order / 8
+    assert similarity("甲乙丙丁戊", "甲丙丁戊") == pytest.approx(8 / 9)  # one character dropped
+    assert similarity("甲乙丙丁", "丁丙乙甲") == pytest.approx(2 / 8)
+    assert similarity("甲乙丙丁", "甲乙丙戊", cutoff=0.8) == 0.0  # below the cutoff: 0
+    assert candidate_probability(0.6) > 0.99 and candidate_probability(0.2) < 0.2
 
 
 def test_short_items_are_not_compared():

@@ -10,8 +10,10 @@ of a workbook and so never make it "changed".
 An unchanged run reuses the last result: it is kept in
 ``OUTPUT_DIR/.reporter-review.json`` (JSON, never unpickled) with the key of
 what it was made from — each reviewed workbook's bytes (sha256), its branch
-name and duplicate mark, the configuration, the [review] settings and the
-tool version.  Any changed workbook changes the key: the review is made again.
+name and duplicate mark, the configuration, the [review] settings, the
+similarity measure (:data:`..review.similar.MEASURE`: a file made by an
+earlier measure is not trusted) and the tool version.  Any changed workbook
+changes the key: the review is made again.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .. import __version__
 from ..fsutil import atomic_write
 from ..model import Message
 from ..review import Finding, Review, counts_line, review_inputs, run_review
+from ..review.similar import MEASURE
 from .summarize import StoredResults
 
 if TYPE_CHECKING:
@@ -52,7 +55,7 @@ def review_step(run: Build) -> Review | None:
 def review_key(run: Build) -> str:
     """What the review is made from (see the module's docstring)."""
     settings = json.dumps(asdict(run.config.review), sort_keys=True, default=str)
-    digest = hashlib.sha256(repr((__version__, run.fingerprint, settings)).encode())
+    digest = hashlib.sha256(repr((__version__, MEASURE, run.fingerprint, settings)).encode())
     for r in run.records:
         if r.version is not None and r.duplicate_of is None and r.summary_status(run.o.strict) != "failed":
             digest.update(repr((r.shown, r.sha256, r.name)).encode("utf-8", "replace"))

@@ -23,7 +23,7 @@ import numpy as np
 from ..findings import message
 from ..model import Message
 from .rules import Entry, cell
-from .similar import TextSpill, UnionFind, candidate_pairs, digest, jaccard
+from .similar import TextSpill, UnionFind, candidate_pairs, digest, similarity
 from ..schema import SECTIONS
 
 PAIR_GROUP = 10  # groups up to this many items are listed pair by pair
@@ -99,16 +99,16 @@ class Across:
             return {}
         keys = np.concatenate(self._keys)
         self._keys = []
-        union, grams, edges = self._union, self._spill.grams, []
+        union, text, edges = self._union, self._spill.text, []
         for a, b in candidate_pairs(keys, same=lambda a, b: union.find(a) == union.find(b)):
-            similarity = jaccard(grams(a), grams(b))
-            if similarity >= self.threshold:
+            score = similarity(text(a), text(b), self.threshold)
+            if score >= self.threshold:
                 union.union(a, b)
-                edges.append((a, similarity))
+                edges.append((a, score))
         lowest: dict[int, float] = {}
-        for node, similarity in edges:
+        for node, score in edges:
             root = union.find(node)
-            lowest[root] = min(lowest.get(root, 1.0), similarity)
+            lowest[root] = min(lowest.get(root, 1.0), score)
         return lowest
 
     def _groups(self) -> list[list[int]]:
@@ -134,22 +134,22 @@ class Across:
 
     def _similarity(self, a: int, b: int) -> float:
         na, nb = self._item_node[a], self._item_node[b]
-        return 1.0 if na == nb else jaccard(self._spill.grams(na), self._spill.grams(nb))
+        return 1.0 if na == nb else similarity(self._spill.text(na), self._spill.text(nb), self.threshold)
 
     def _pairs(self, members: list[int], found: list[Similar], pairs: list[dict]) -> None:
         for k, a in enumerate(members):
             for b in members[k + 1:]:
                 if self._item_source[a] == self._item_source[b]:
                     continue
-                similarity = self._similarity(a, b)
-                if similarity < self.threshold:
+                score = self._similarity(a, b)
+                if score < self.threshold:
                     continue
                 pa, pb = self.place(a), self.place(b)
-                pairs.append({"a": pa, "b": pb, "similarity": round(similarity, 2)})
+                pairs.append({"a": pa, "b": pb, "similarity": round(score, 2)})
                 for me, mine, other in ((a, pa, pb), (b, pb, pa)):
                     text = message("R601", variant="pair", sheet=mine["sheet"], cell=mine["cell"],
-                                   other=_named(other), percent=round(similarity * 100))
-                    found.append(Similar(self._item_source[me], text, other, round(similarity, 2)))
+                                   other=_named(other), percent=round(score * 100))
+                    found.append(Similar(self._item_source[me], text, other, round(score, 2)))
 
     def _large(self, members: list[int], lowest: float, found: list[Similar], groups: list[dict]) -> None:
         places = [self.place(i) for i in members]

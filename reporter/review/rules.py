@@ -16,7 +16,7 @@ from ..findings import listing, message
 from ..model import Branch, Message
 from ..schema import MEASURES, PROBLEMS, SECTIONS, Sheet
 from ..text import parse_deadline
-from .similar import candidate_pairs, grams, jaccard, name_forms, normalise
+from .similar import candidate_pairs, name_forms, normalise, similarity as measure
 
 
 def cell(sheet: Sheet, key: str, row: int) -> str:
@@ -60,7 +60,7 @@ def repeated(items: Sequence[Entry], keys: np.ndarray, threshold: float) -> list
     for a, b in candidate_pairs(keys):
         if items[a].section != items[b].section:
             continue
-        similarity = jaccard(grams(items[a].text), grams(items[b].text))
+        similarity = measure(items[a].text, items[b].text, threshold)
         if similarity < threshold:
             continue
         for me, other in ((a, b), (b, a)):

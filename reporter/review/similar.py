@@ -1,17 +1,30 @@
-"""Near-duplicate search: normalising, MinHash signatures, a banded index, exact Jaccard.
+"""Near-duplicate search: normalising, MinHash signatures, a banded index, the exact similarity.
 
 The measure (documented in the README): an item's text is its headline and
 details; punctuation, whitespace and the branch's own name are removed
-(:func:`normalise`); two texts are compared by the Jaccard similarity of
-their sets of character 3-grams (:func:`jaccard`).
+(:func:`normalise`); two texts are compared by :func:`similarity`, the share
+of their characters that the two have in common in the same order:
+2 × (length of their longest common subsequence) / (sum of their lengths),
+i.e. 1 − (characters inserted or deleted to turn one into the other) / (both
+lengths) — the normalised Indel similarity (rapidfuzz's ``fuzz.ratio``).
+A copy with 5 % of its characters replaced scores 0.95, one with a clause
+of nine dropped about 0.94, two clauses swapped about 0.9; unrelated items
+written from the same vocabulary and stock phrases stay below about 0.7.
+Character n-gram Jaccard, the earlier measure, dropped to about 0.74 when
+5 % of the characters were changed at scattered places (each change breaks
+three 3-grams).
 
-Candidates come from MinHash locality-sensitive hashing (65 hash functions
-in 13 bands of 5: a pair at similarity 0.8 shares a band with probability
-0.994, at 0.9 with 0.99997, at 0.3 with 0.03), indexed by sorting each band's
-keys — never by comparing all pairs.  Every candidate is checked with the
-exact measure.  Only 8-byte band keys per distinct text stay in memory; the
-texts themselves wait in a temporary file (:class:`TextSpill`) for the
-exact check.
+Candidates come from MinHash locality-sensitive hashing over character
+3-grams (60 hash functions in 20 bands of 3), indexed by sorting each band's
+keys — never by comparing all pairs.  A pair whose 3-gram Jaccard is J
+shares a band with probability 1 − (1 − J³)²⁰ (:func:`candidate_probability`):
+0.42 at J = 0.3, 0.93 at 0.5, 0.992 at 0.6, 0.99995 at 0.7.  Copies at the
+default threshold (0.8) whose differences are whole passages (a clause
+dropped or rewritten, clauses swapped, names, punctuation) have J ≥ 0.65;
+copies with up to about 7 % of their characters changed at scattered places
+have J ≥ 0.6.  Every candidate is checked with the exact measure.  Only the
+band keys (20 × 8 bytes) per distinct text stay in memory; the texts wait
+in a temporary file (:class:`TextSpill`) for the exact check.
 """
 
 from __future__ import annotations
@@ -25,9 +38,11 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
+from rapidfuzz.distance import Indel
 
-BANDS = 13
-ROWS = 5
+BANDS = 20
+ROWS = 3
+MEASURE = "indel-ratio; minhash 3-grams 20x3"  # in the reuse key: a stored review made by another measure is stale
 PERMUTATIONS = BANDS * ROWS
 SMALL_BUCKET = 6  # a bucket this small is checked pair by pair; a larger one along a chain (linear)
 
@@ -59,15 +74,16 @@ def normalise(text: str, names: Sequence[str] = ()) -> str:
     return text
 
 
-def grams(text: str) -> frozenset[str]:
-    return frozenset(text[i:i + 3] for i in range(len(text) - 2)) if len(text) >= 3 else frozenset((text,))
-
-
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def similarity(a: str, b: str, cutoff: float = 0.0) -> float:
+    """2 × LCS / (len a + len b) of two normalised texts; 0.0 when below ``cutoff`` (faster)."""
     if not a and not b:
         return 1.0
-    common = len(a & b)
-    return common / (len(a) + len(b) - common)
+    return Indel.normalized_similarity(a, b, score_cutoff=cutoff)
+
+
+def candidate_probability(jaccard: float, bands: int = BANDS, rows: int = ROWS) -> float:
+    """The chance that two texts whose 3-gram Jaccard is ``jaccard`` share a band (the S-curve)."""
+    return 1.0 - (1.0 - jaccard ** rows) ** bands
 
 
 def digest(text: str) -> int:
@@ -131,7 +147,7 @@ class TextSpill:
         self._offsets = array("q")
         self._lengths = array("l")
         self._end = 0
-        self.grams = lru_cache(maxsize=8192)(self._grams)
+        self.text = lru_cache(maxsize=8192)(self._text)
 
     def add(self, text: str) -> int:
         data = text.encode("utf-8")
@@ -141,12 +157,9 @@ class TextSpill:
         self._end += len(data)
         return len(self._offsets) - 1
 
-    def text(self, number: int) -> str:
+    def _text(self, number: int) -> str:
         self._file.flush()
         return os.pread(self._file.fileno(), self._lengths[number], self._offsets[number]).decode("utf-8")
-
-    def _grams(self, number: int) -> frozenset[str]:
-        return grams(self.text(number))
 
     def close(self) -> None:
         self._file.close()
