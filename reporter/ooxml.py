@@ -30,7 +30,7 @@ from typing import IO
 
 from .text import xml_safe
 
-__all__ = ["CT_APP", "CT_CORE", "CT_NS", "CT_RELS", "CT_THEME", "DECL", "PKG_RELS_NS", "REL", "REL_CORE",
+__all__ = ["CT_APP", "CT_CORE", "CT_NS", "CT_RELS", "CT_THEME", "DECL", "IMAGE_TYPES", "PKG_RELS_NS", "REL", "REL_CORE",
            "ZIP_TIME", "Package", "app_properties", "attr", "content_types", "core_properties", "normalise_zip",
            "relationships", "text"]
 
@@ -43,6 +43,7 @@ CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 CT_CORE = "application/vnd.openxmlformats-package.core-properties+xml"
 CT_APP = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
 CT_THEME = "application/vnd.openxmlformats-officedocument.theme+xml"
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}  # image part extension → content type
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 _WS = re.compile(r"[\t\r\n]+")

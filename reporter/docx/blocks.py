@@ -3,12 +3,17 @@
 A document is a sequence of blocks: :class:`Block` (one paragraph: title,
 blank line, body text, heading, lead-in item, signature line),
 :class:`Table` (rows read once, when written: a table of 10,000 rows is
-streamed, never held), :class:`Picture` (a PNG in its own centred
-paragraph), :class:`TableOfContents` (a TOC field Word fills in) and
+streamed, never held; a caption above it), :class:`Picture` (a PNG, with
+an SVG beside it when given, in its own centred paragraph; a caption below), :class:`TableOfContents` (a TOC field Word fills in) and
 :class:`SectionBreak` (a new section, e.g. on the next odd page, as a bound
 volume needs).  :func:`reporter.docx.render.render_blocks` turns them into
 a .docx.  Every piece of text goes through :func:`~reporter.ooxml.text`:
 it can only ever be text, never markup or a field code.
+
+A number joined to its unit by a word joiner (U+2060, :data:`WORD_JOINER`:
+"9\u2060份") is set in a run of its own tagged ``en-US``: LibreOffice breaks
+Chinese text anywhere but honours the joiner under a Western language, so
+the number never ends a line without its unit.
 """
 
 from __future__ import annotations
@@ -64,15 +69,20 @@ class Table:
     weights: Sequence[float]
     center: Sequence[bool] = ()
     header: bool = True
+    caption: str = ""  # a line above the table ("表1　…"), kept with it
 
 
 @dataclass(frozen=True, slots=True)
 class Picture:
     """A PNG centred in its own paragraph ("Figure" style), ``width_mm`` wide
-    (the height keeps the image's proportions)."""
+    (the height keeps the image's proportions); with ``svg`` the picture is that
+    vector image and the PNG its fallback (Office's ``asvg:svgBlip``, which Word
+    and LibreOffice read); ``caption``: a line below it ("图1　…")."""
 
     png: bytes
     width_mm: float
+    svg: bytes | None = None
+    caption: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +109,49 @@ class SectionBreak:
 AnyBlock = Union[Block, Table, Picture, TableOfContents, SectionBreak]
 
 
+WORD_JOINER = "\u2060"
+_JOINED = re.compile(r"[0-9.]*[0-9]\u2060.")  # a number, the joiner, its unit
+_JOINED_LANG = '<w:lang w:val="en-US" w:eastAsia="en-US"/>'
+
+
+def _joined(text: str) -> Iterator[tuple[str, bool]]:
+    """``text`` in pieces: (piece, is a number joined to its unit)."""
+    at = 0
+    for m in _JOINED.finditer(text):
+        if m.start() > at:
+            yield text[at:m.start()], False
+        yield m.group(), True
+        at = m.end()
+    if at < len(text):
+        yield text[at:], False
+
+
 def _run(text: str, style_id: str | None = None) -> str:
     # w:hint="eastAsia": quotes “” and dashes in Chinese text take the East
     # Asian font (as Word itself records for text typed with an IME).
     style = f'<w:rStyle w:val="{style_id}"/>' if style_id else ""
+    if WORD_JOINER in text:
+        return "".join(f'<w:r><w:rPr>{style}<w:rFonts w:hint="eastAsia"/>{_JOINED_LANG if joined else ""}</w:rPr>'
+                       f'<w:t xml:space="preserve">{_esc(piece)}</w:t></w:r>' for piece, joined in _joined(text))
     return f'<w:r><w:rPr>{style}<w:rFonts w:hint="eastAsia"/></w:rPr><w:t xml:space="preserve">{_esc(text)}</w:t></w:r>'
+
+
+def _cell_text(text: str, bold: bool) -> str:
+    """A cell's escaped text between its run's opening and close (joined numbers in runs of their own)."""
+    if WORD_JOINER not in text:
+        return _esc(text)
+    b = "<w:b/><w:bCs/>" if bold else ""
+    return "".join(f'</w:t></w:r><w:r><w:rPr>{b}{_JOINED_LANG}</w:rPr><w:t xml:space="preserve">{_esc(piece)}'
+                   f'</w:t></w:r><w:r>{f"<w:rPr>{b}</w:rPr>" if b else ""}<w:t xml:space="preserve">'
+                   if joined else _esc(piece) for piece, joined in _joined(text))
+
+
+def caption_xml(text: str, ids: dict[str, str], above: bool) -> str:
+    """A caption's paragraph ("Figure" style, the lead-in face): above a table it is kept
+    with the table, below a picture it is not kept with what follows."""
+    keep = "" if above else '<w:keepNext w:val="0"/>'
+    return (f'<w:p><w:pPr><w:pStyle w:val="{ids["figure"]}"/>{keep}<w:spacing w:before="60" w:after="60"/></w:pPr>'
+            f'{_run(text, ids["lead_in"])}</w:p>')
 
 
 def title_run(text: str) -> str:
@@ -136,6 +184,9 @@ def block_xml(block: Block, ids: dict[str, str]) -> str:
     return f"<w:p>{runs}</w:p>"
 
 
+CELL_MARGIN = 57  # twips (1 mm) left and right in a cell: a column of a crowded table keeps its text on one line
+
+
 def table_parts(table: Table, ids: dict[str, str]) -> Iterator[str]:
     """A table's XML: the opening, then one string per row, then the close."""
     total = sum(table.weights)
@@ -149,8 +200,10 @@ def table_parts(table: Table, ids: dict[str, str]) -> Iterator[str]:
                 f'<w:pStyle w:val="{ids["table_text"]}"/>{jc}</w:pPr><w:r>{rpr}<w:t xml:space="preserve">')
 
     openings = {bold: [opening(w, c, bold) for w, c in zip(widths, centred)] for bold in (False, True)}
-    yield "".join([f'<w:tbl><w:tblPr><w:tblStyle w:val="{ids["table_grid"]}"/>'
+    yield "".join([caption_xml(table.caption, ids, above=True) if table.caption else "",f'<w:tbl><w:tblPr><w:tblStyle w:val="{ids["table_grid"]}"/>'
                    f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'
+                   f'<w:tblCellMar><w:left w:w="{CELL_MARGIN}" w:type="dxa"/><w:right w:w="{CELL_MARGIN}" w:type="dxa"/>'
+                   '</w:tblCellMar>'
                    '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
                    ' w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
                    *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"])
@@ -160,7 +213,7 @@ def table_parts(table: Table, ids: dict[str, str]) -> Iterator[str]:
                  "<w:tr><w:trPr><w:cantSplit/></w:trPr>"]
         for c, before in enumerate(openings[first]):
             value = values[c] if c < len(values) else None
-            text = "" if value is None else str(value) if type(value) is int else _esc(str(value))
+            text = "" if value is None else str(value) if type(value) is int else _cell_text(str(value), first)
             parts += [before, text, "</w:t></w:r></w:p></w:tc>"]
         parts.append("</w:tr>")
         yield "".join(parts)
@@ -185,12 +238,23 @@ def png_size(png: bytes) -> tuple[int, int]:
     return int(width / dpi_x * _EMU_PER_INCH), int(height / dpi_y * _EMU_PER_INCH)
 
 
+SVG_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"  # Office 2016's SVG blip extension
+ASVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+
+
+def svg_rid(rid: str) -> str:
+    """The SVG part's relationship id beside the PNG's ``rid``."""
+    return rid + "Svg"
+
+
 def picture_xml(picture: Picture, ids: dict[str, str], rid: str, number: int) -> str:
-    """The picture's paragraph; ``rid``: the image part's relationship id,
-    ``number``: the drawing's id in the document (1, 2, …)."""
+    """The picture's paragraph (and its caption's); ``rid``: the PNG part's relationship id
+    (the SVG's is :func:`svg_rid`), ``number``: the drawing's id in the document (1, 2, …)."""
     native_w, native_h = png_size(picture.png)
     cx = int(picture.width_mm * _EMU_PER_MM)
     cy = int(round(native_h * (cx / native_w)))
+    svg = (f'<a:extLst><a:ext uri="{SVG_EXT}"><asvg:svgBlip xmlns:asvg="{ASVG_NS}" r:embed="{svg_rid(rid)}"/>'
+           "</a:ext></a:extLst>") if picture.svg else ""
     return (f'<w:p><w:pPr><w:pStyle w:val="{ids["figure"]}"/></w:pPr><w:r><w:drawing>'
             '<wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"'
             ' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
@@ -199,9 +263,10 @@ def picture_xml(picture: Picture, ids: dict[str, str], rid: str, number: int) ->
             '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>'
             '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>'
             f'<pic:nvPicPr><pic:cNvPr id="0" name="image{number}.png"/><pic:cNvPicPr/></pic:nvPicPr>'
-            f'<pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+            f'<pic:blipFill><a:blip r:embed="{rid}">{svg}</a:blip><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
             f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"/>'
-            "</pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>")
+            "</pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"
+            + (caption_xml(picture.caption, ids, above=False) if picture.caption else ""))
 
 
 def toc_xml(toc: TableOfContents, ids: dict[str, str] | None = None) -> str:

@@ -15,10 +15,10 @@ from functools import lru_cache
 
 from .. import __version__
 from ..config import Config
-from ..ooxml import REL, Package, app_properties, core_properties, relationships
+from ..ooxml import IMAGE_TYPES, REL, Package, app_properties, core_properties, relationships
 from .base import Base
 from .blocks import (AnyBlock, Block, Picture, SectionBreak, Table, TableOfContents, block_xml, marked_xml,
-                     picture_xml, section_pr, table_parts, toc_xml)
+                     picture_xml, section_pr, svg_rid, table_parts, toc_xml)
 from .reference import base_for
 from .styles import NS
 from .xmlparts import _rels_name
@@ -73,20 +73,22 @@ def _shared_zip(base: Base) -> bytes:
 _static_zip = lru_cache(maxsize=16)(_shared_zip)  # compressed once per base
 
 
-def _with_images(base: Base, images: dict[int, str]) -> tuple[bytes, dict[str, str]]:
-    """The shared parts with image relationships and the PNG content type added;
-    the media part name of each relationship id."""
+def _with_images(base: Base, images: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    """The shared parts with image relationships and the content types added;
+    ``images``: relationship id → extension ("png", "svg"); the media part name of each relationship id."""
     rels_name = _rels_name(base.main)
     folder = base.main.rpartition("/")[0]
-    media = {rid: f"media/reporter-image{i}.png" for i, rid in enumerate(images.values(), 1)}
+    media = {rid: f"media/reporter-image{i}.{ext}" for i, (rid, ext) in enumerate(images.items(), 1)}
     extra = relationships((rid, REL + "image", target) for rid, target in media.items()).decode()
     extra = extra[extra.index("<Relationship "):extra.rindex("</Relationships>")]
     parts = dict(base.parts)
     parts[rels_name] = parts[rels_name].replace(b"</Relationships>", extra.encode() + b"</Relationships>")
-    types = parts["[Content_Types].xml"]
-    if not re.search(rb'<Default Extension="png"', types, re.IGNORECASE):
-        at = types.index(b"<", types.index(b"<Types") + 1)
-        parts["[Content_Types].xml"] = types[:at] + b'<Default Extension="png" ContentType="image/png"/>' + types[at:]
+    for ext in dict.fromkeys(images.values()):
+        types = parts["[Content_Types].xml"]
+        if not re.search(rb'<Default Extension="%s"' % ext.encode(), types, re.IGNORECASE):
+            at = types.index(b"<", types.index(b"<Types") + 1)
+            default = f'<Default Extension="{ext}" ContentType="{IMAGE_TYPES[ext]}"/>'.encode()
+            parts["[Content_Types].xml"] = types[:at] + default + types[at:]
     return _shared_zip(Base(parts, base.main, base.sect_pr, base.ids, base.notes)), {
         rid: f"{folder}/{target}" if folder else target for rid, target in media.items()}
 
@@ -116,7 +118,13 @@ def render_blocks(blocks: Iterable[AnyBlock], config: Config, *, title: str, sub
     blocks = list(blocks)
     pictures = [b for b in blocks if isinstance(b, Picture)]
     images = {id(p): f"rIdReporterImage{i}" for i, p in enumerate(pictures, 1)}
-    static, media = _with_images(base, images) if pictures else (_static_zip(base), {})
+    parts = {}  # relationship id → (extension, bytes)
+    for picture in pictures:
+        parts[images[id(picture)]] = ("png", picture.png)
+        if picture.svg:
+            parts[svg_rid(images[id(picture)])] = ("svg", picture.svg)
+    static, media = _with_images(base, {rid: ext for rid, (ext, _) in parts.items()}) if pictures else (
+        _static_zip(base), {})
     package = Package(base=static)
     with package.open(base.main) as f:
         chunk: list[str] = []
@@ -128,6 +136,6 @@ def render_blocks(blocks: Iterable[AnyBlock], config: Config, *, title: str, sub
         f.write("".join(chunk).encode())
     package.put("docProps/core.xml", core_properties((created or datetime.now(timezone.utc)).astimezone(timezone.utc), title=title,
                                                      subject=subject, author=author, last_modified_by=author))
-    for picture, name in zip(pictures, media.values()):
-        package.put(name, picture.png)
+    for rid, name in media.items():
+        package.put(name, parts[rid][1])
     return package.close()

@@ -14,10 +14,12 @@ from ..config import Config
 from ..docx import AnyBlock, Block, Picture, Table, render_blocks
 from ..model import FileResult
 from ..text import chinese_date
+from ..title import break_title
 from .chart import bar_chart
 from .history import changes_blocks, trend_chart
 from .opinions import review_blocks
 from .facts import NAMED_BRANCHES, NO_STATUS, OVERDUE_KEPT, STATUS_WARNING, Facts, Row, first_error
+from .typeset import cells, column_widths, typeset
 
 log = logging.getLogger("reporter.summary")
 
@@ -39,12 +41,22 @@ def _most_common(values: Iterable[str | None]) -> str | None:
     return counted.most_common(1)[0][0] if counted else None
 
 
-def report_title(facts: Facts, config: Config) -> str:
-    """"{most common 上级党组织 or 各党支部}{most common 会议主题}对照检查材料汇总报告"."""
+def _parent_and_theme(facts: Facts, config: Config) -> tuple[str, str]:
     infos = [r.info for r in facts.accepted if r.info]
     parent = _most_common(i.parent for i in infos) or "各党支部"
-    theme = _most_common(i.theme for i in infos) or config.default_theme
+    return parent, _most_common(i.theme for i in infos) or config.default_theme
+
+
+def report_title(facts: Facts, config: Config) -> str:
+    """"{most common 上级党组织 or 各党支部}{most common 会议主题}对照检查材料汇总报告"."""
+    parent, theme = _parent_and_theme(facts, config)
     return f"{parent}{theme}对照检查材料汇总报告"
+
+
+def title_lines(facts: Facts, config: Config) -> list[str]:
+    """The title as set: broken like the branch documents' (:func:`reporter.title.break_title`),
+    the organisation's name kept whole."""
+    return break_title(report_title(facts, config), names=(_parent_and_theme(facts, config)[0],))
 
 
 def _names(names: Iterable[str]) -> str:
@@ -96,13 +108,13 @@ def _distribution(facts: Facts, notices: list[str] | None) -> Iterator[AnyBlock]
     else:
         yield Block("body", "尚无通过校验的问题可供统计。")
     yield Table([["方面", "问题数", "占比"], *([c, n, _share(n, n_p)] for c, n in cats), ["合计", n_p, _share(n_p, n_p)]],
-                weights=[3, 1.5, 1.5], center=[False, True, True])
-    chart = bar_chart([c for c, _ in cats], [n for _, n in cats])
+                weights=[3, 1.5, 1.5], center=[False, True, True], caption="各方面问题数量")
+    chart = bar_chart([c for c, _ in cats], [n for _, n in cats], title="")
     if chart.warning:
         log.warning(chart.warning)
         if notices is not None:
             notices.append(chart.warning)
-    yield Picture(chart.png, CHART_WIDTH_MM)
+    yield Picture(chart.png, CHART_WIDTH_MM, svg=chart.svg, caption="各方面问题数量")
 
 
 def _progress(facts: Facts, config: Config, when: str) -> Iterator[AnyBlock]:
@@ -122,9 +134,10 @@ def _progress(facts: Facts, config: Config, when: str) -> Iterator[AnyBlock]:
     yield Block("body", f"各支部共制定整改措施{_totals(facts)[2]}项，其中{'、'.join(parts)}。截至{when}，{late}")
     if facts.overdue:
         yield Table([["序号", "支部名称", "整改措施", "责任人", "完成时限", "完成情况"],
-                     *([i, row.name, m.headline, m.owner, m.deadline_text or m.deadline.isoformat(), m.status or NO_STATUS]
-                       for i, (row, m) in enumerate(facts.overdue[:OVERDUE_LIST_LIMIT], 1))],
-                    weights=[1.4, 3, 4.4, 1.6, 2.4, 2.2], center=[True, False, False, False, True, True])
+                     *([i, row.name, m.headline, m.owner, m.deadline_text or chinese_date(m.deadline),
+                        m.status or NO_STATUS] for i, (row, m) in enumerate(facts.overdue[:OVERDUE_LIST_LIMIT], 1))],
+                    weights=[1.4, 3, 4.4, 1.6, 2.4, 2.2], center=[True, False, False, False, True, True],
+                    caption="逾期未完成的整改措施")
 
 
 def _absent(facts: Facts) -> Iterator[AnyBlock]:
@@ -140,9 +153,11 @@ def _absent(facts: Facts) -> Iterator[AnyBlock]:
     lead_in = "（二）已提交但未通过校验的支部。"
     if failed:
         yield Block("item", f"共{len(failed)}份工作簿未通过校验，未生成对照检查材料，请相关支部按提示修改后重新提交。", lead_in)
-        yield Table(itertools.chain([["支部名称", "来源文件", "主要问题"]],
-                                    ([r.name or "（未能读取支部名称）", r.source, first_error(r.result)] for r in failed)),
-                    weights=[3, 3.2, 6])
+        def rows():
+            return itertools.chain([["支部名称", "来源文件", "主要问题"]],
+                                   ([r.name or "（未能读取支部名称）", r.source, first_error(r.result)] for r in failed))
+
+        yield Table(cells(rows()), weights=column_widths(cells(rows())), caption="未通过校验的工作簿")
     else:
         yield Block("item", "收到的工作簿均通过校验。", lead_in)
 
@@ -152,18 +167,22 @@ def _branches(facts: Facts) -> Iterator[AnyBlock]:
     yield Block("heading", "五、各支部情况")
     yield Block("body", "各支部查摆问题、剖析原因、制定整改措施及整改进展情况如下表。")
     header = ["序号", "支部名称", "问题", "原因", "措施", "已完成", "逾期", "状态"]
-    yield Table(itertools.chain([header], ([i, r.name or "（未能读取）", *_counts(r), r.status]
-                                           for i, r in enumerate(facts.rows, 1))),
-                weights=[1.4, 4.4, 1.3, 1.3, 1.3, 1.5, 1.3, 2.2], center=[True, False, *[True] * 6])
+
+    def rows():
+        return itertools.chain([header], ([i, r.name or "（未能读取）", *_counts(r), r.status]
+                                          for i, r in enumerate(facts.rows, 1)))
+
+    yield Table(cells(rows()), weights=column_widths(cells(rows())), center=[True, False, *[True] * 6],
+                caption="各支部情况")
 
 
 def report_blocks(facts: Facts, config: Config, as_of: date, notices: list[str] | None = None) -> list[AnyBlock]:
     when = chinese_date(as_of)
-    blocks = [Block("title", report_title(facts, config)), Block("blank"), *_basics(facts, when),
+    blocks = [Block("title", "\n".join(title_lines(facts, config))), Block("blank"), *_basics(facts, when),
               *_distribution(facts, notices), *_progress(facts, config, when),
               *trend_chart(facts, config, notices, log), *changes_blocks(facts), *_absent(facts), *review_blocks(facts),
               *_branches(facts)]
-    return _numbered(blocks)
+    return typeset(_numbered(blocks))
 
 
 _NUMERALS = "一二三四五六七八九十"
