@@ -65,7 +65,7 @@ REVIEW_RULES = ("r601", "r602", "r611", "r612", "r613", "r614")
 class ReviewSettings:
     """[review]: the committee's review (DESIGN §9); it changes no document."""
 
-    similar: float = 0.8  # R601 / R602: Jaccard similarity of character 3-grams at or above this
+    similar: float = 0.8  # R601 / R602: LCS ratio (2 × common characters in order / both lengths) at or above this
     min_chars: int = 30  # items shorter than this (after normalising) are not compared
     min_details: int = 20  # R611: 具体表现 shorter than this is too vague
     required_aspects: tuple[str, ...] = ()  # R614 (off while empty)
