@@ -124,6 +124,22 @@ def test_unchanged_run_reuses_the_review_and_a_change_recomputes_it(folder, monk
     assert reviewed(rep, "a.xlsx") == [] and rep["review"]["counts"]["R601"] == 0
 
 
+def test_a_review_made_by_another_measure_is_made_again(folder, monkeypatch):
+    inp, out = folder
+    build(inp, out)
+    import reporter.build.reviewing as reviewing
+
+    made, real = [], reviewing.run_review
+    monkeypatch.setattr(reviewing, "run_review", lambda *args: made.append(1) or real(*args))
+    build(inp, out)
+    assert made == []  # unchanged: reused
+    stored = json.loads((out / reviewing.REVIEW_STATE_NAME).read_text(encoding="utf-8"))
+    assert stored["measure"] == reviewing.MEASURE
+    monkeypatch.setattr(reviewing, "MEASURE", "jaccard of character 3-grams; minhash 13x5")  # the earlier one
+    result, rep = build(inp, out)
+    assert made == [1] and rep["review"]["counts"]["R601"] == 2
+
+
 def test_one_workbook_per_branch_is_reviewed(folder):
     inp, out = folder
     (inp / "a-copy.xlsx").write_bytes((inp / "a.xlsx").read_bytes())  # the same branch handed in twice

@@ -47,7 +47,7 @@ def review_step(run: Build) -> Review | None:
     else:
         review = run_review(review_inputs(StoredResults(run)), run.config.review)
         atomic_write(run.out / REVIEW_STATE_NAME, json.dumps(
-            {"key": key, **review_json(review)}, ensure_ascii=False).encode("utf-8", "backslashreplace"))
+            {"key": key, "measure": MEASURE, **review_json(review)}, ensure_ascii=False).encode("utf-8", "backslashreplace"))
     run.log.info(counts_line(review))
     return review
 
