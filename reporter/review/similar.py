@@ -125,9 +125,8 @@ def candidate_pairs(keys: np.ndarray, same: callable | None = None) -> Iterator[
         ordered = column[order]
         edges = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
         bounds = np.concatenate(([0], edges, [len(ordered)]))
-        for start, end in zip(bounds[:-1], bounds[1:]):
-            if end - start < 2:
-                continue
+        shared = np.flatnonzero(np.diff(bounds) >= 2)  # buckets of one text: nothing to compare
+        for start, end in zip(bounds[shared].tolist(), bounds[shared + 1].tolist()):
             members = order[start:end].tolist()
             if len(members) <= SMALL_BUCKET:
                 pairs = ((a, b) for k, a in enumerate(members) for b in members[k + 1:])
