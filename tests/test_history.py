@@ -161,3 +161,27 @@ def test_summary_holds_no_list_of_every_branch(tmp_path, monkeypatch):
     build(inp, out, "2024-06-15")
     assert report(out)["totals"]["ok"] == n
     assert alive and max(alive) <= 2, alive
+
+
+def test_volume_holds_no_list_of_every_branch(tmp_path, monkeypatch):
+    """While 汇编 is laid out and written, at most a few Branch objects are alive (read from the store one at a time)."""
+    from reporter.volume import assemble
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    n = 30
+    for i in range(n):
+        good(inp / f"{i:03d}.xlsx", f"第{i}党支部")
+    gc.collect()
+    before = sum(1 for o in gc.get_objects() if type(o) is Branch)
+    alive: list[int] = []
+
+    def counted(branch, _own=assemble.branch_blocks):
+        gc.collect()
+        alive.append(sum(1 for o in gc.get_objects() if type(o) is Branch) - before)
+        return _own(branch)
+
+    monkeypatch.setattr(assemble, "branch_blocks", counted)
+    build(inp, out, "2024-06-15")
+    assert (out / "summary" / "汇编.docx").exists()
+    assert len(alive) == 2 * n  # laid out, then written: each branch twice
+    assert max(alive) <= 2, alive

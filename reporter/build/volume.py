@@ -100,11 +100,9 @@ def _write(run: Build, recs: list[Record], want_pdf: bool) -> bool | None:
     from ..volume import page_counts, write_volume
 
     try:
-        branches = [run.store.branch(r.version) for r in recs]
-        infos = [b.info for b in branches]
+        branches = StoredBranches(run.store, [r.version for r in recs])
         pdfs = {r.name: p for r in recs if (p := _pdf_of(run, r)) is not None and r.name}
-        parent = _most_common(i.parent for i in infos)
-        theme = _most_common(i.theme for i in infos)
+        parent, theme = _most_common_info(branches)
         (run.out / "summary").mkdir(parents=True, exist_ok=True)
         result = write_volume(branches, run.config, run.out / VOLUME_DOCX,
                               run.out / VOLUME_PDF if want_pdf else None, parent=parent, theme=theme,
@@ -130,9 +128,24 @@ def _write(run: Build, recs: list[Record], want_pdf: bool) -> bool | None:
     return result.pdf
 
 
-def _most_common(values) -> str | None:
-    counted = Counter(v for v in values if v)
-    return counted.most_common(1)[0][0] if counted else None
+class StoredBranches:
+    """The volume's branches, read back from the store one at a time on each pass (memory
+    holds one Branch, never the volume)."""
+
+    def __init__(self, store, versions: list[int]) -> None:
+        self.store, self.versions = store, versions
+
+    def __iter__(self):
+        return (self.store.branch(v) for v in self.versions)
+
+
+def _most_common_info(branches) -> tuple[str | None, str | None]:
+    """The 上级党组织 and 会议主题 most branches wrote (the cover's)."""
+    parents, themes = Counter(), Counter()
+    for b in branches:
+        parents[b.info.parent] += 1
+        themes[b.info.theme] += 1
+    return tuple(next((v for v, _ in c.most_common() if v), None) for c in (parents, themes))
 
 
 def _stat(run: Build, rel: str) -> list[int] | None:

@@ -47,6 +47,8 @@ def _body_parts(blocks: Iterable[AnyBlock], base: Base, images: dict[int, str],
         elif isinstance(block, Table):
             yield from table_parts(block, ids)
         elif isinstance(block, Picture):
+            if id(block) not in images:
+                raise TypeError("pictures need the blocks as a list, not a stream")
             yield picture_xml(block, ids, images[id(block)], list(images).index(id(block)) + 1)
         elif isinstance(block, TableOfContents):
             yield toc_xml(block, ids)
@@ -115,8 +117,9 @@ def render_blocks(blocks: Iterable[AnyBlock], config: Config, *, title: str, sub
     base = base_for(config)
     if update_fields:
         base = _updating(base)
-    blocks = list(blocks)
-    pictures = [b for b in blocks if isinstance(b, Picture)]
+    # A list may hold pictures (their parts are named before document.xml is written); a stream
+    # (the volume's, one branch at a time) is rendered as it comes and may not.
+    pictures = [b for b in blocks if isinstance(b, Picture)] if isinstance(blocks, (list, tuple)) else []
     images = {id(p): f"rIdReporterImage{i}" for i, p in enumerate(pictures, 1)}
     parts = {}  # relationship id → (extension, bytes)
     for picture in pictures:

@@ -19,7 +19,7 @@ result already holds the page numbers (:func:`start_pages`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from datetime import datetime
@@ -94,15 +94,16 @@ def start_pages(counts: Sequence[int]) -> list[int]:
     return pages
 
 
-def layout(branches: Sequence[Branch], page_counts: Mapping[str, int] | None = None,
-           blocks: Sequence[list[AnyBlock]] | None = None) -> Layout:
+def layout(branches: Iterable[Branch], page_counts: Mapping[str, int] | None = None) -> Layout:
     """Page numbers of the parts: ``page_counts`` (支部名称 → pages, from LibreOffice) where given,
-    else computed from the grid (:func:`reporter.volume.pages.page_count`) of the branch's
-    ``blocks`` (made when not given)."""
+    else computed from the grid (:func:`reporter.volume.pages.page_count`) of the branch's blocks.
+    One pass over ``branches``; only each part's name and page count are kept."""
     counts = dict(page_counts or {})
-    names = [b.info.name for b in branches]
-    own = blocks if blocks is not None else [branch_blocks(b) for b in branches]
-    pages = [counts[n] if counts.get(n, 0) > 0 else page_count(b) for n, b in zip(names, own)]
+    names: list[str] = []
+    pages: list[int] = []
+    for b in branches:
+        names.append(b.info.name)
+        pages.append(counts[b.info.name] if counts.get(b.info.name, 0) > 0 else page_count(branch_blocks(b)))
     parts = tuple(Part(n, s, c, counts.get(n, 0) > 0) for n, s, c in zip(names, start_pages(pages), pages))
     contents = contents_pages(names)
     return Layout(parts, 2 + contents + contents % 2)
@@ -116,28 +117,22 @@ def _cover(title: str, when: Date | None, parent: str | None) -> list[AnyBlock]:
     return blocks
 
 
-def volume_blocks(branches: Sequence[Branch], config: Config, plan: Layout, *, parent: str | None,
-                  theme: str | None, date: Date | None, parts: Sequence[list[AnyBlock]]) -> list[AnyBlock]:
-    """The volume's blocks (the first section, the cover, is set up as :data:`FRONT`); ``parts``:
-    each branch's own (:func:`reporter.docx.branch_blocks`)."""
+def volume_blocks(branches: Iterable[Branch], config: Config, plan: Layout, *, parent: str | None,
+                  theme: str | None, date: Date | None) -> Iterator[AnyBlock]:
+    """The volume's blocks, one branch at a time (the first section, the cover, is set up as
+    :data:`FRONT`); each branch's own blocks are :func:`reporter.docx.branch_blocks`'s."""
     entries = tuple(TocEntry(p.name, n, p.page) for n, p in enumerate(plan.parts, 1))
-    blocks = _cover(volume_title(config, parent=parent, theme=theme, date=date), date, parent)
-    blocks += [FRONT, FRONT, Block("title", CONTENTS_TITLE), Block("blank")]  # the cover's blank back
-    if entries:
-        blocks.append(TableOfContents(entries=entries, dirty=not plan.exact))
-    else:
-        blocks.append(Block("body", "（无）"))
+    yield from _cover(volume_title(config, parent=parent, theme=theme, date=date), date, parent)
+    yield from (FRONT, FRONT, Block("title", CONTENTS_TITLE), Block("blank"))  # the cover's blank back
+    yield TableOfContents(entries=entries, dirty=not plan.exact) if entries else Block("body", "（无）")
     if (plan.front_pages - 2) != contents_pages([p.name for p in plan.parts]):  # pad to an even count
-        blocks.append(FRONT)
-    for n, (mine, entry) in enumerate(zip(parts, entries)):
-        own = list(mine)
+        yield FRONT
+    for n, (branch, entry) in enumerate(zip(branches, entries)):
+        own = branch_blocks(branch)
         first = next(i for i, b in enumerate(own) if isinstance(b, Block))
         own[first] = replace(own[first], entry=entry)
-        blocks.append(SectionBreak("oddPage", restart=1 if n == 0 else None))
-        blocks += own
-    return blocks
-
-
+        yield SectionBreak("oddPage", restart=1 if n == 0 else None)
+        yield from own
 
 
 def build_volume(branches: Iterable[Branch], config: Config, *, parent: str | None = None,
@@ -145,14 +140,13 @@ def build_volume(branches: Iterable[Branch], config: Config, *, parent: str | No
                  created: datetime | None = None) -> tuple[bytes, Layout]:
     """汇编.docx as bytes, and where its parts stand (pure: no file system but a reference .docx).
 
-    ``branches`` in the volume's order (roster order, else 总览's); ``page_counts``: each
-    branch's page count from LibreOffice (:func:`reporter.volume.output.page_counts`), by 支部名称;
-    a branch without one is counted from the grid, and then Word is told to update the
-    contents when the document is opened."""
-    branches = list(branches)
-    own = [branch_blocks(b) for b in branches]
-    plan = layout(branches, page_counts, own)
-    blocks = volume_blocks(branches, config, plan, parent=parent, theme=theme, date=date, parts=own)
+    ``branches`` in the volume's order (roster order, else 总览's), iterated twice (a list, or a
+    re-iterable stream: the build reads them from its store one at a time, so memory holds one
+    branch, never the volume); ``page_counts``: each branch's page count from LibreOffice
+    (:func:`reporter.volume.output.page_counts`), by 支部名称; a branch without one is counted
+    from the grid, and then Word is told to update the contents when the document is opened."""
+    plan = layout(branches, page_counts)
+    blocks = volume_blocks(branches, config, plan, parent=parent, theme=theme, date=date)
     title = volume_title(config, parent=parent, theme=theme, date=date)
     data = render_blocks(blocks, config, title=title, subject=title, author=parent or "", created=created,
                          first_section=FRONT, update_fields=not plan.exact)

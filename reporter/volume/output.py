@@ -80,8 +80,8 @@ def measured_counts(plan: Layout, first_pages: Mapping[int, int], total: int) ->
 def write_volume(branches: Iterable[Branch], config: Config, docx: Path, pdf: Path | None = None, *,
                  parent: str | None = None, theme: str | None = None, date: Date | None = None,
                  page_counts: Mapping[str, int] | None = None, created: datetime | None = None) -> VolumeResult:
-    """Write 汇编.docx (always) and 汇编.pdf (with ``pdf``), atomically."""
-    branches = list(branches)
+    """Write 汇编.docx (always) and 汇编.pdf (with ``pdf``), atomically; ``branches``: a list or a
+    re-iterable stream (see :func:`~.assemble.build_volume`)."""
     made = dict(parent=parent, theme=theme, date=date, created=created)
     data, plan = build_volume(branches, config, page_counts=page_counts, **made)
     atomic_write(Path(docx), data)
