@@ -8,8 +8,10 @@ of their characters that the two have in common in the same order:
 i.e. 1 − (characters inserted or deleted to turn one into the other) / (both
 lengths) — the normalised Indel similarity (rapidfuzz's ``fuzz.ratio``).
 A copy with 5 % of its characters replaced scores 0.95, one with a clause
-of nine dropped about 0.94, two clauses swapped about 0.9; unrelated items
-written from the same vocabulary and stock phrases stay below about 0.7.
+of nine dropped about 0.94, two clauses swapped about 0.9.  Of 6.5 million
+pairs of unrelated items written from one vocabulary and shared stock
+phrases (tests/test_review_corpus.py), 99.99 % score below 0.5; the highest,
+0.79, are two-clause items sharing a whole clause and a stock phrase.
 Character n-gram Jaccard, the earlier measure, dropped to about 0.74 when
 5 % of the characters were changed at scattered places (each change breaks
 three 3-grams).
@@ -18,11 +20,13 @@ Candidates come from MinHash locality-sensitive hashing over character
 3-grams (60 hash functions in 20 bands of 3), indexed by sorting each band's
 keys — never by comparing all pairs.  A pair whose 3-gram Jaccard is J
 shares a band with probability 1 − (1 − J³)²⁰ (:func:`candidate_probability`):
-0.42 at J = 0.3, 0.93 at 0.5, 0.992 at 0.6, 0.99995 at 0.7.  Copies at the
+0.42 at J = 0.3, 0.93 at 0.5, 0.992 at 0.6, 0.9998 at 0.7.  Copies at the
 default threshold (0.8) whose differences are whole passages (a clause
 dropped or rewritten, clauses swapped, names, punctuation) have J ≥ 0.65;
 copies with up to about 7 % of their characters changed at scattered places
-have J ≥ 0.6.  Every candidate is checked with the exact measure.  Only the
+have J ≥ 0.6 (measured: candidates 1.00 at 7 %, 0.97 at 10 %, 0.86 at 15 %).
+On the test corpus every pair at or above 0.8 (all pairs compared once, by
+``python tests/test_review_corpus.py``) was a candidate.  Every candidate is checked with the exact measure.  Only the
 band keys (20 × 8 bytes) per distinct text stay in memory; the texts wait
 in a temporary file (:class:`TextSpill`) for the exact check.
 """
