@@ -47,7 +47,7 @@ def trend_chart(facts: Facts, config: Config, notices: list[str] | None, log) ->
             notices.append(chart.warning)
     yield Block("body", f"按各判断日期最后一次运行统计，整改措施完成情况变化趋势见下图（共{len(points)}个日期，"
                         "明细见汇总表“整改进度”工作表）。")
-    yield Picture(chart.png, 150)
+    yield Picture(chart.png, 150, svg=chart.svg, caption="整改措施完成情况变化趋势")
 
 
 def _named(values: list[str]) -> str:
