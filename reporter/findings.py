@@ -211,7 +211,7 @@ _ALL = (
     _finding("W407", "file changed after it was read (the document is from the earlier content)",
              "处理期间文件又被修改，本次材料按修改前的内容生成；下次运行时会按新内容重新生成。"),
     # --- the committee's review (R6xx, DESIGN §9): level review, never changes a status ----------
-    _finding("R601", "similar to an item of another branch (Jaccard of character 3-grams)",
+    _finding("R601", "similar to an item of another branch (LCS ratio of the normalised texts)",
              pair="本条与{other}的内容高度相似（相似度 {percent}%），请核实是否照抄照搬，结合本支部实际重新撰写。",
              group="本条与其他支部的 {others} 条内容高度相似（共 {size} 条雷同，如{examples}；相似度不低于 {percent}%），"
                    "请核实是否照抄照搬，结合本支部实际重新撰写。"),
