@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -133,8 +134,8 @@ def test_a_review_made_by_another_measure_is_made_again(folder, monkeypatch):
     monkeypatch.setattr(reviewing, "run_review", lambda *args: made.append(1) or real(*args))
     build(inp, out)
     assert made == []  # unchanged: reused
-    stored = json.loads((out / reviewing.REVIEW_STATE_NAME).read_text(encoding="utf-8"))
-    assert stored["measure"] == reviewing.MEASURE
+    with sqlite3.connect(out / reviewing.REVIEW_STATE_NAME) as db:
+        assert db.execute("SELECT measure FROM meta").fetchone()[0] == reviewing.MEASURE
     monkeypatch.setattr(reviewing, "MEASURE", "jaccard of character 3-grams; minhash 13x5")  # the earlier one
     result, rep = build(inp, out)
     assert made == [1] and rep["review"]["counts"]["R601"] == 2

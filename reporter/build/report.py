@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .engine import Build
 
 REPORT_NAME = "run-report.json"
+REVIEW_STREAMED = "\0review"  # stands for "review" in the top level until _write streams it
 
 
 def config_json(config: Config) -> dict:
@@ -46,7 +47,8 @@ def totals(records: list[Record]) -> dict[str, int]:
 
 
 def workbook_json(rec: Record, pdf: bool, review=None) -> dict:
-    """One workbook's entry; ``review`` (source → its R6xx messages, from Review.by_source) adds them."""
+    """One workbook's entry; ``review`` (source → its R6xx messages: ``review.get(source, ())``, a
+    :class:`reporter.review.Review` reading them from its file) adds them."""
     entry = {
         "source": rec.shown,
         "sha256": rec.sha256,
@@ -65,7 +67,6 @@ def workbook_json(rec: Record, pdf: bool, review=None) -> dict:
 def write_report(run: Build, *, completed: bool, exit_status: int, reason: str | None = None) -> None:
     """run-report.json; a run that did not complete lists the workbooks it had decided."""
     records = run.records if completed else [r for r in run.records if r.handled]
-    by_source = run.review.by_source() if run.review is not None else None
     report = {
         "tool_version": __version__,
         "started_at": run.started_at,
@@ -81,7 +82,7 @@ def write_report(run: Build, *, completed: bool, exit_status: int, reason: str |
         "ignored": run.ignored,
         "summary": run.summary,
         "changes": run.changes,
-        "review": run.review.report if run.review is not None else None,
+        "review": REVIEW_STREAMED if run.review is not None else None,  # written from the review's file
         "run_errors": run.run_errors,
         "warnings": run.warnings,
         "removed": sorted(run.removed),
@@ -90,11 +91,11 @@ def write_report(run: Build, *, completed: bool, exit_status: int, reason: str |
         "jobs": run.jobs,
         "timings": {k: round(v, 3) for k, v in run.timings.items()},
     }
-    entries = (workbook_json(rec, run.o.pdf, by_source) for rec in records)
-    atomic_write(run.out / REPORT_NAME, lambda f: _write(f, report, entries))
+    entries = (workbook_json(rec, run.o.pdf, run.review) for rec in records)
+    atomic_write(run.out / REPORT_NAME, lambda f: _write(f, report, entries, run.review))
 
 
-def _write(f: BinaryIO, report: dict, entries: Iterable[dict]) -> None:
+def _write(f: BinaryIO, report: dict, entries: Iterable[dict], review=None) -> None:
     """The run report, readable and fast at 100,000 workbooks: the top level indented, each
     workbook entry on a line of its own (json's C encoder), written as it is made — the
     report never exists whole in memory."""
@@ -105,7 +106,12 @@ def _write(f: BinaryIO, report: dict, entries: Iterable[dict]) -> None:
     for entry in entries:
         out.write(separator + json.dumps(entry, ensure_ascii=False))
         separator = ",\n    "
-    out.write(("]" if separator == "\n    " else "\n  ]") + tail)
+    out.write("]" if separator == "\n    " else "\n  ]")
+    if review is not None:  # "review" (DESIGN §9), streamed from the review's file (Review.write_json)
+        before, tail = tail.split(json.dumps(REVIEW_STREAMED), 1)
+        out.write(before)
+        review.write_json(out)
+    out.write(tail)
     out.flush()
     out.detach()
 

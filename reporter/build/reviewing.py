@@ -7,33 +7,42 @@ the store (:class:`.summarize.StoredResults`).  Its findings (level
 they never change a status (not even with --strict), never enter the state
 of a workbook and so never make it "changed".
 
-An unchanged run reuses the last result: it is kept in
-``OUTPUT_DIR/.reporter-review.json`` (JSON, never unpickled) with the key of
-what it was made from — each reviewed workbook's bytes (sha256), its branch
-name and duplicate mark, the configuration, the [review] settings, the
-similarity measure (:data:`..review.similar.MEASURE`: a file made by an
-earlier measure is not trusted) and the tool version.  Any changed workbook
-changes the key: the review is made again.
+The findings are written to an SQLite file as they are found and read back
+in streams (:mod:`reporter.review.store`): per workbook for run-report.json,
+sorted for the 审核意见 sheet, counted for 汇总报告 — the review's memory
+does not grow with the number of findings.
+
+That file, ``OUTPUT_DIR/.reporter-review.sqlite``, is also what an unchanged
+run reuses (opened, its key compared, nothing read whole): its ``meta`` row
+holds the key of what it was made from — each reviewed workbook's bytes
+(sha256), its branch name and duplicate mark, the configuration, the
+[review] settings, the similarity measure (:data:`..review.similar.MEASURE`:
+a file made by an earlier measure is not trusted) and the tool version.  Any
+changed workbook changes the key: the review is made again, into a temporary
+file renamed into place when complete.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sqlite3
+import tempfile
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..fsutil import atomic_write
-from ..model import Message
-from ..review import Finding, Review, counts_line, review_inputs, run_review
+from ..fsutil import FILE_MODE, TEMP_PREFIX, fsync_dir
+from ..review import Review, counts_line, review_inputs, run_review
 from ..review.similar import MEASURE
 from .summarize import StoredResults
 
 if TYPE_CHECKING:
     from .engine import Build
 
-REVIEW_STATE_NAME = ".reporter-review.json"  # the last review and the key of what it was made from
+REVIEW_STATE_NAME = ".reporter-review.sqlite"  # the last review and the key of what it was made from
+OLD_STATE_NAME = ".reporter-review.json"  # the earlier reuse file (whole JSON), removed
 
 
 def review_step(run: Build) -> Review | None:
@@ -41,13 +50,9 @@ def review_step(run: Build) -> Review | None:
     if not run.o.review:
         return None
     key = review_key(run)
-    old = None if run.o.force else _load(run, key)
-    if old is not None:
-        review = old
-    else:
-        review = run_review(review_inputs(StoredResults(run)), run.config.review)
-        atomic_write(run.out / REVIEW_STATE_NAME, json.dumps(
-            {"key": key, "measure": MEASURE, **review_json(review)}, ensure_ascii=False).encode("utf-8", "backslashreplace"))
+    review = None if run.o.force else _load(run, key)
+    if review is None:
+        review = _make(run, key)
     run.log.info(counts_line(review))
     return review
 
@@ -62,20 +67,40 @@ def review_key(run: Build) -> str:
     return digest.hexdigest()
 
 
-def review_json(review: Review) -> dict:
-    findings = [{"source": f.source, "branch": f.branch, "message": f.message.to_json(), "other": f.other,
-                 "similarity": f.similarity} for f in review.findings]
-    return {"findings": findings, "similar": review.similar, "groups": review.groups}
+def _make(run: Build, key: str) -> Review:
+    """Review the stored branches into a temporary file, then rename it into place."""
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".sqlite", dir=run.out)
+    os.close(fd)
+    try:
+        os.chmod(temp, FILE_MODE)
+        run_review(review_inputs(StoredResults(run)), run.config.review, temp, key).close()
+        with open(temp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(temp, run.out / REVIEW_STATE_NAME)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(run.out)
+    try:
+        os.unlink(run.out / OLD_STATE_NAME)
+    except OSError:
+        pass
+    return Review.open(run.out / REVIEW_STATE_NAME)
 
 
 def _load(run: Build, key: str) -> Review | None:
     """The last review when it was made from the same inputs (None when absent, damaged or stale)."""
-    try:
-        data = json.loads((run.out / REVIEW_STATE_NAME).read_bytes())
-        if not isinstance(data, dict) or data.get("key") != key:
-            return None
-        findings = [Finding(f["source"], f["branch"], Message.from_json(f["message"]), f["other"], f["similarity"])
-                    for f in data["findings"]]
-        return Review(findings, list(data["similar"]), list(data["groups"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    path = run.out / REVIEW_STATE_NAME
+    if not path.is_file():
         return None
+    try:
+        review = Review.open(path)
+    except sqlite3.Error:
+        return None
+    if review.key == key and review.measure == MEASURE:
+        return review
+    review.close()
+    return None

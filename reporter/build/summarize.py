@@ -75,10 +75,8 @@ def summarize(run: Build) -> dict | None:
 def summary_key(run: Build) -> str:
     changes = {k: v for k, v in run.changes.items() if k != "since"} if run.changes["since"] else None
     history = json.dumps([changes, _trend(run)], ensure_ascii=False, sort_keys=True)
-    if run.review is not None:  # the 审核意见 sheet and section
-        from .reviewing import review_json
-
-        history += json.dumps(review_json(run.review), ensure_ascii=False, sort_keys=True)
+    if run.review is not None:  # the 审核意见 sheet and section: determined by what the review was made from
+        history += f"review {run.review.key}"
     digest = hashlib.sha256(repr((run.fingerprint, __version__, run.as_of, run.roster, history)).encode())
     for r in run.records:
         row = (r.shown, r.summary_status(run.o.strict), r.sha256, r.document, r.messages, r.name, r.duplicate_of)

@@ -2,74 +2,33 @@
 
 A pure reduction over the current branches, one workbook per branch::
 
-    review = run_review(review_inputs(results), config.review)
-    review.messages_for(source)   # that workbook's R6xx messages (level "review")
-    review.report                 # run-report.json's "review": {"counts", "similar", "groups"}
-    review.findings               # one row per finding, sorted by branch (the 审核意见 sheet)
+    review = run_review(review_inputs(results), config.review)   # path="": a temporary database
+    review.messages_for(source)   # that workbook's R6xx messages (level "review"); review.get(source, ())
+    review.findings               # a stream of every finding, sorted by branch (the 审核意见 sheet)
+    review.write_json(out)        # run-report.json's "review": {"counts", "similar", "groups"}, streamed
 
 The input is streamed once; per item only a few numbers and per distinct
-text its band keys stay in memory (see :mod:`.across`).  Review findings
+text its band keys stay in memory (see :mod:`.across`); the findings are
+written to an SQLite database as they are found and read back in streams
+(:mod:`.store`), so memory does not grow with their number.  Review findings
 never change a workbook's status, not even with --strict.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ..config import ReviewSettings
-from ..model import Branch, FileResult, Message
+from ..model import Branch, FileResult
 from .across import Across
 from .rules import branch_findings, entries
-from .similar import band_keys
+from .similar import MEASURE, band_keys
+from .store import CODES, Finding, Review, Writer, connect
 
-CODES = ("R601", "R602", "R611", "R612", "R613", "R614")
-CODE_ORDER = {code: i for i, code in enumerate(CODES)}
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One review finding as the 审核意见 sheet shows it."""
-
-    source: str
-    branch: str | None
-    message: Message
-    other: dict | None = None  # R601 pairs: {"source", "branch", "sheet", "cell"} of the similar item
-    similarity: float | None = None  # R601 (of a large group: its lowest similarity)
-
-
-@dataclass(slots=True)
-class Review:
-    findings: list[Finding] = field(default_factory=list)
-    similar: list[dict] = field(default_factory=list)
-    groups: list[dict] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counted = Counter(f.message.code for f in self.findings)
-        return {code: counted.get(code, 0) for code in CODES}
-
-    @property
-    def report(self) -> dict:
-        """run-report.json's ``"review"``."""
-        return {"counts": self.counts, "similar": self.similar, "groups": self.groups}
-
-    def messages_for(self, source: str) -> tuple[Message, ...]:
-        return self.by_source().get(source, ())
-
-    def by_source(self) -> dict[str, tuple[Message, ...]]:
-        grouped: dict[str, list[Message]] = {}
-        for f in self.findings:
-            grouped.setdefault(f.source, []).append(f.message)
-        return {source: tuple(messages) for source, messages in grouped.items()}
-
-    def top_branches(self, n: int = 10) -> list[tuple[str, int]]:
-        """The branches with most findings: (支部名称 or source, count), most first."""
-        counted = Counter(f.branch or f.source for f in self.findings)
-        return sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+__all__ = ["CODES", "Finding", "LABELS", "Review", "counts_line", "review_inputs", "run_review"]
 
 
 def review_inputs(results: Iterable[FileResult]) -> Iterator[tuple[str, Branch]]:
@@ -79,35 +38,30 @@ def review_inputs(results: Iterable[FileResult]) -> Iterator[tuple[str, Branch]]
             yield result.source, result.branch
 
 
-def run_review(workbooks: Iterable[tuple[str, Branch]], settings: ReviewSettings) -> Review:
-    """Review ``workbooks`` (each (source, Branch), streamed once) under ``settings``."""
+def run_review(workbooks: Iterable[tuple[str, Branch]], settings: ReviewSettings, path: Path | str = "",
+               key: str | None = None) -> Review:
+    """Review ``workbooks`` (each (source, Branch), streamed once) under ``settings``; the findings go to
+    the database ``path`` (a new file; ``""``: a temporary one), ``key`` says what it was made from."""
     across = Across(settings.similar) if settings.r601 else None
-    review = Review()
-    for source, branch in workbooks:
-        items = entries(branch, settings.min_chars)
-        keys = band_keys([item.text for item in items]) if items and (across or settings.r602) else np.zeros(
-            (len(items), 0), dtype=np.uint64)
-        name = branch.info.name or None
-        review.findings += [Finding(source, name, m) for m in branch_findings(branch, settings, items, keys)]
+    db = connect(path)
+    try:
+        writer = Writer(db)
+        for source, branch in workbooks:
+            items = entries(branch, settings.min_chars)
+            keys = band_keys([item.text for item in items]) if items and (across or settings.r602) else np.zeros(
+                (len(items), 0), dtype=np.uint64)
+            name = branch.info.name or None
+            for m in branch_findings(branch, settings, items, keys):
+                writer.finding(source, name, m)
+            if across is not None:
+                across.add(source, name or "", items, keys)
         if across is not None:
-            across.add(source, name or "", items, keys)
-    if across is not None:
-        found, review.similar, review.groups = across.finish()
-        review.findings += [Finding(across.sources[s.source], across.branches[s.source] or None, s.message,
-                                    s.other, s.similarity) for s in found]
-    review.findings.sort(key=_order)
-    return review
-
-
-def _order(f: Finding) -> tuple:
-    """By branch, workbook, sheet, row, code."""
-    from ..schema import SECTIONS
-
-    sheets = [s.name for s in SECTIONS]
-    sheet = sheets.index(f.message.sheet) if f.message.sheet in sheets else len(sheets)
-    cell = f.message.cell or ""
-    row = int("".join(ch for ch in cell if ch.isdigit()) or 0)
-    return (f.branch or "", f.source, sheet, row, CODE_ORDER[f.message.code], cell)
+            across.finish(writer)
+        writer.close(key, MEASURE)
+    except BaseException:
+        db.close()
+        raise
+    return Review(db)
 
 
 def counts_line(review: Review) -> str:

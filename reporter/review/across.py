@@ -14,30 +14,19 @@ the number of items whatever the content.
 from __future__ import annotations
 
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from itertools import groupby
 
 import numpy as np
 
 from ..findings import message
-from ..model import Message
 from .rules import Entry, cell
 from .similar import TextSpill, UnionFind, candidate_pairs, digest, similarity
+from .store import Writer
 from ..schema import SECTIONS
 
 PAIR_GROUP = 10  # groups up to this many items are listed pair by pair
 EXAMPLES = 3  # members a large group's message names
-
-
-@dataclass(frozen=True, slots=True)
-class Similar:
-    """One R601 finding, with what the 审核意见 sheet shows beside it."""
-
-    source: int  # workbook number
-    message: Message
-    other: dict | None  # {"source", "branch", "sheet", "cell"} of the other item (pairs only)
-    similarity: float
 
 
 class Across:
@@ -51,8 +40,8 @@ class Across:
         self._spill = TextSpill()
         self._keys: list[np.ndarray] = []
         self._union = UnionFind()
-        self._item_node, self._item_source = array("l"), array("l")
-        self._item_section, self._item_row = array("b"), array("l")
+        self._item_node, self._item_source = array("i"), array("i")  # 4 bytes each
+        self._item_section, self._item_row = array("b"), array("i")
 
     def add(self, source: str, branch: str, items: Sequence[Entry], keys: np.ndarray) -> None:
         number = len(self.sources)
@@ -75,21 +64,16 @@ class Across:
 
     # ------------------------------------------------------------------ the reduction
 
-    def finish(self) -> tuple[list[Similar], list[dict], list[dict]]:
-        """(R601 findings, the report's ``similar`` pairs, its ``groups``); the text file is removed."""
+    def finish(self, sink: Writer) -> None:
+        """Every R601 finding, similar pair and large group into ``sink``; the text file is removed."""
         try:
             lowest = self._join()
-            found: list[Similar] = []
-            pairs: list[dict] = []
-            groups: list[dict] = []
             for members in self._groups():
-                root = self._union.find(self._item_node[members[0]])
                 if len(members) <= PAIR_GROUP:
-                    self._pairs(members, found, pairs)
+                    self._pairs(members, sink)
                 else:
-                    self._large(members, lowest.get(root, 1.0), found, groups)
-            pairs.sort(key=lambda p: (p["a"]["branch"] or "", p["a"]["source"], p["b"]["branch"] or ""))
-            return found, pairs, groups
+                    root = self._union.find(self._item_node[members[0]])
+                    self._large(members, lowest.get(root, 1.0), sink)
         finally:
             self._spill.close()
 
@@ -111,21 +95,35 @@ class Across:
             lowest[root] = min(lowest.get(root, 1.0), score)
         return lowest
 
-    def _groups(self) -> list[list[int]]:
-        """The items of each group that spans two or more workbooks, sorted."""
-        roots = [self._union.find(n) for n in self._item_node]
-        sizes = Counter(roots)
-        members: dict[int, list[int]] = defaultdict(list)
-        for item, root in enumerate(roots):
-            if sizes[root] > 1:
-                members[root].append(item)
-        groups = [sorted(items, key=self._order) for items in members.values()
-                  if len({self._item_source[i] for i in items}) > 1]
-        return sorted(groups, key=lambda g: self._order(g[0]))
-
-    def _order(self, item: int) -> tuple:
-        source = self._item_source[item]
-        return (self.branches[source] or "", self.sources[source], self._item_section[item], self._item_row[item])
+    def _groups(self) -> Iterator[list[int]]:
+        """The items of each group that spans two or more workbooks, in order, the groups by their first
+        items.  Sorted with numpy (a few numbers per item), one group's item list at a time."""
+        if not self._item_node:
+            return
+        union = self._union
+        node_root = np.fromiter((union.find(n) for n in range(len(union.parent))), dtype=np.int64,
+                                count=len(union.parent))
+        node = np.frombuffer(self._item_node, dtype=np.int32)
+        source = np.frombuffer(self._item_source, dtype=np.int32)
+        section = np.frombuffer(self._item_section, dtype=np.int8)
+        row = np.frombuffer(self._item_row, dtype=np.int32)
+        rank = np.empty(len(self.sources), dtype=np.int64)  # the workbooks by (branch, source)
+        rank[sorted(range(len(self.sources)), key=lambda s: (self.branches[s] or "", self.sources[s]))] = \
+            np.arange(len(self.sources))
+        roots = node_root[node]
+        del node_root
+        order = np.lexsort((row, section, rank[source], roots))  # by group, then the items' order
+        roots = roots[order]
+        starts = np.flatnonzero(np.concatenate(([True], roots[1:] != roots[:-1])))
+        ends = np.append(starts[1:], len(roots))
+        del roots
+        shared = (ends - starts) >= 2
+        starts, ends = starts[shared], ends[shared]
+        firsts = order[starts]
+        for g in np.lexsort((row[firsts], section[firsts], rank[source[firsts]])).tolist():
+            members = order[starts[g]:ends[g]]
+            if source[members].min() != source[members].max():
+                yield members.tolist()
 
     def place(self, item: int) -> dict:
         source, sheet = self._item_source[item], SECTIONS[self._item_section[item]]
@@ -136,7 +134,11 @@ class Across:
         na, nb = self._item_node[a], self._item_node[b]
         return 1.0 if na == nb else similarity(self._spill.text(na), self._spill.text(nb), self.threshold)
 
-    def _pairs(self, members: list[int], found: list[Similar], pairs: list[dict]) -> None:
+    def _found(self, item: int, text, other: dict | None, score: float, sink: Writer) -> None:
+        source = self._item_source[item]
+        sink.finding(self.sources[source], self.branches[source] or None, text, other, score)
+
+    def _pairs(self, members: list[int], sink: Writer) -> None:
         for k, a in enumerate(members):
             for b in members[k + 1:]:
                 if self._item_source[a] == self._item_source[b]:
@@ -145,30 +147,31 @@ class Across:
                 if score < self.threshold:
                     continue
                 pa, pb = self.place(a), self.place(b)
-                pairs.append({"a": pa, "b": pb, "similarity": round(score, 2)})
+                sink.pair({"a": pa, "b": pb, "similarity": round(score, 2)})
                 for me, mine, other in ((a, pa, pb), (b, pb, pa)):
                     text = message("R601", variant="pair", sheet=mine["sheet"], cell=mine["cell"],
                                    other=_named(other), percent=round(score * 100))
-                    found.append(Similar(self._item_source[me], text, other, round(score, 2)))
+                    self._found(me, text, other, round(score, 2), sink)
 
-    def _large(self, members: list[int], lowest: float, found: list[Similar], groups: list[dict]) -> None:
-        places = [self.place(i) for i in members]
-        groups.append({"size": len(members), "similarity_min": round(lowest, 2), "items": places})
-        per_source = Counter(self._item_source[i] for i in members)
-        firsts = []  # the first items of the first few workbooks: enough examples for every member
-        for i, p in zip(members, places):
+    def _large(self, members: list[int], lowest: float, sink: Writer) -> None:
+        """A group of more than PAIR_GROUP items: listed once in ``groups``; each member's message names
+        the first items of the first few other workbooks and the group's size."""
+        sink.group(len(members), round(lowest, 2), (self.place(i) for i in members))
+        firsts: list[tuple[int, dict]] = []  # the first item of each of the first EXAMPLES + 1 workbooks
+        for i in members:
             if len(firsts) > EXAMPLES:
                 break
-            if not firsts or firsts[-1][0] != self._item_source[i] or len(firsts) <= EXAMPLES:
-                firsts.append((self._item_source[i], p))
-        for me, mine in zip(members, places):
-            source = self._item_source[me]
-            examples = [p for s, p in firsts if s != source][:EXAMPLES]
-            others = len(members) - per_source[source]
-            text = message("R601", variant="group", sheet=mine["sheet"], cell=mine["cell"], others=others,
-                           size=len(members), examples="、".join(map(_named, examples)),
-                           percent=round(lowest * 100))
-            found.append(Similar(source, text, None, round(lowest, 2)))
+            if not firsts or firsts[-1][0] != self._item_source[i]:
+                firsts.append((self._item_source[i], self.place(i)))
+        for source, own in groupby(members, key=lambda i: self._item_source[i]):  # a workbook's items are together
+            own = list(own)
+            examples = "、".join([_named(p) for s, p in firsts if s != source][:EXAMPLES])
+            for me in own:
+                mine = self.place(me)
+                text = message("R601", variant="group", sheet=mine["sheet"], cell=mine["cell"],
+                               others=len(members) - len(own), size=len(members), examples=examples,
+                               percent=round(lowest * 100))
+                self._found(me, text, None, round(lowest, 2), sink)
 
 
 def _named(place: dict) -> str:

@@ -3,11 +3,14 @@
 汇总报告's section 审核意见 (counts by code, each similar pair named, then
 the branches with most findings).  The review comes in
 :class:`~.facts.Facts` (``review``, a :class:`reporter.review.Review`);
-without it (``--no-review``) nothing is added."""
+without it (``--no-review``) nothing is added.  Everything is read from the
+review's database in streams (rows, pairs, groups' first items) and counted
+there: nothing here holds every finding."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 
 from ..docx import AnyBlock, Block, Table
 from .facts import Facts
@@ -52,13 +55,13 @@ def review_blocks(facts: Facts) -> Iterator[AnyBlock]:
     parts = "，".join(f"{LABELS[code]}（{code}）{n}条" for code, n in counts.items())
     yield Block("body", f"审核意见共{sum(counts.values())}条（只作提示，不影响材料是否通过校验）：{parts}。"
                         "逐条明细见汇总表“审核意见”工作表。")
-    if review.similar:
-        yield Block("body", f"内容雷同的条目共{len(review.similar)}对：")
-        yield Table([["支部名称", "位置", "相似的支部", "位置", "相似度"],
-                     *([p["a"]["branch"] or p["a"]["source"], _place(p["a"]), p["b"]["branch"] or p["b"]["source"],
-                        _place(p["b"]), _percent(p["similarity"])] for p in review.similar)],
-                    weights=[3, 2.6, 3, 2.6, 1.4])
-    for group in review.groups:
+    pairs = review.pair_count
+    if pairs:
+        yield Block("body", f"内容雷同的条目共{pairs}对：")
+        rows = ([p["a"]["branch"] or p["a"]["source"], _place(p["a"]), p["b"]["branch"] or p["b"]["source"],
+                 _place(p["b"]), _percent(p["similarity"])] for p in review.pairs())  # read as the table is written
+        yield Table(chain([["支部名称", "位置", "相似的支部", "位置", "相似度"]], rows), weights=[3, 2.6, 3, 2.6, 1.4])
+    for group in review.group_stream(items=5):
         names = "、".join(dict.fromkeys(i["branch"] or i["source"] for i in group["items"][:5]))
         yield Block("body", f"另有{group['size']}条内容相同或高度相似（相似度不低于{_percent(group['similarity_min'])}），"
                             f"涉及{names}等支部。")

@@ -1,0 +1,255 @@
+"""The review's findings on disk: written as they are found, read back in streams.
+
+A review never holds its findings in memory: :class:`Writer` puts each one
+(and each similar pair, each large group with its items) into an SQLite
+database as it is found — a file (`reporter build` keeps it as
+``OUTPUT_DIR/.reporter-review.sqlite``, its reuse file) or a private
+temporary one (``path=""``: `validate`, tests) — and :class:`Review` reads
+them back: per workbook (:meth:`Review.get`, indexed), sorted by branch
+(:attr:`Review.findings`), counted and ranked with SQL, and run-report.json's
+``"review"`` written as a stream (:meth:`Review.write_json`).  Memory stays
+the same whatever the number of findings.
+
+Tables: ``meta`` (key, measure: what the review was made from),
+``findings`` (one row per finding, with its sort key), ``pairs`` (the
+report's ``similar``), ``groups`` and ``group_items`` (its ``groups``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from ..model import Message
+from ..schema import SECTIONS
+
+CODES = ("R601", "R602", "R611", "R612", "R613", "R614")
+CODE_ORDER = {code: i for i, code in enumerate(CODES)}
+BATCH = 2000  # rows inserted at once
+
+_TABLES = """
+CREATE TABLE meta (key TEXT, measure TEXT);
+CREATE TABLE findings (
+    source TEXT NOT NULL, branch TEXT,
+    o_branch TEXT NOT NULL, o_sheet INTEGER NOT NULL, o_row INTEGER NOT NULL, o_code INTEGER NOT NULL,
+    level TEXT NOT NULL, code TEXT NOT NULL, sheet TEXT, cell TEXT, message TEXT NOT NULL,
+    other TEXT, similarity REAL);
+CREATE TABLE pairs (a_branch TEXT NOT NULL, a_source TEXT NOT NULL, b_branch TEXT NOT NULL, pair TEXT NOT NULL);
+CREATE TABLE groups (id INTEGER PRIMARY KEY, size INTEGER NOT NULL, similarity_min REAL NOT NULL);
+CREATE TABLE group_items (grp INTEGER NOT NULL, item TEXT NOT NULL);
+"""
+_INDEXES = """
+CREATE INDEX findings_in_order ON findings(o_branch, source, o_sheet, o_row, o_code, cell);
+CREATE INDEX findings_by_source ON findings(source, o_sheet, o_row, o_code, cell);
+CREATE INDEX pairs_in_order ON pairs(a_branch, a_source, b_branch);
+CREATE INDEX group_items_by_group ON group_items(grp);
+"""
+_ORDER = "o_branch, source, o_sheet, o_row, o_code, cell, rowid"
+_FINDING = "source, branch, level, code, message, sheet, cell, other, similarity"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One review finding as the 审核意见 sheet shows it."""
+
+    source: str
+    branch: str | None
+    message: Message
+    other: dict | None = None  # R601 pairs: {"source", "branch", "sheet", "cell"} of the similar item
+    similarity: float | None = None  # R601 (of a large group: its lowest similarity)
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """The review's database (``""``: a private temporary one, removed when closed)."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA cache_size = -8000")  # 8 MB of pages at most, whatever the number of findings
+    db.execute("PRAGMA temp_store = FILE")
+    return db
+
+
+def sort_key(branch: str | None, source: str, m: Message) -> tuple:
+    """By branch, workbook, sheet, row, code (then cell)."""
+    sheets = [s.name for s in SECTIONS]
+    sheet = sheets.index(m.sheet) if m.sheet in sheets else len(sheets)
+    row = int("".join(ch for ch in (m.cell or "") if ch.isdigit()) or 0)
+    return (branch or "", source, sheet, row, CODE_ORDER[m.code], m.cell or "")
+
+
+class Writer:
+    """Where a review puts what it finds (a new, empty database)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        db.execute("PRAGMA journal_mode = OFF")  # made whole or thrown away: the file is renamed into place
+        db.execute("PRAGMA synchronous = OFF")
+        db.executescript(_TABLES)
+        db.execute("BEGIN")
+        self._findings: list[tuple] = []
+        self._pairs: list[tuple] = []
+
+    def finding(self, source: str, branch: str | None, m: Message, other: dict | None = None,
+                similarity: float | None = None) -> None:
+        o_branch, _, o_sheet, o_row, o_code, _ = sort_key(branch, source, m)
+        self._findings.append((source, branch, o_branch, o_sheet, o_row, o_code, m.level, m.code, m.sheet, m.cell,
+                               m.message, None if other is None else _json(other), similarity))
+        if len(self._findings) >= BATCH:
+            self._flush()
+
+    def pair(self, pair: dict) -> None:
+        """One similar pair (run-report.json ``similar``): ``{"a": place, "b": place, "similarity"}``."""
+        self._pairs.append((pair["a"]["branch"] or "", pair["a"]["source"], pair["b"]["branch"] or "", _json(pair)))
+        if len(self._pairs) >= BATCH:
+            self._flush()
+
+    def group(self, size: int, similarity_min: float, items: Iterable[dict]) -> None:
+        """One large group (run-report.json ``groups``), its items (places) streamed in order."""
+        grp = self.db.execute("INSERT INTO groups (size, similarity_min) VALUES (?, ?)",
+                              (size, similarity_min)).lastrowid
+        batch: list[tuple] = []
+        for item in items:
+            batch.append((grp, _json(item)))
+            if len(batch) >= BATCH:
+                self.db.executemany("INSERT INTO group_items VALUES (?, ?)", batch)
+                batch.clear()
+        self.db.executemany("INSERT INTO group_items VALUES (?, ?)", batch)
+
+    def _flush(self) -> None:
+        self.db.executemany(f"INSERT INTO findings VALUES ({', '.join('?' * 13)})", self._findings)
+        self.db.executemany("INSERT INTO pairs VALUES (?, ?, ?, ?)", self._pairs)
+        self._findings.clear()
+        self._pairs.clear()
+
+    def close(self, key: str | None = None, measure: str | None = None) -> None:
+        """Everything written, indexed and committed; ``key``/``measure``: what it was made from."""
+        self._flush()
+        self.db.execute("INSERT INTO meta VALUES (?, ?)", (key, measure))
+        self.db.execute("COMMIT")
+        self.db.executescript(_INDEXES)
+
+
+def _finding(row: tuple) -> Finding:
+    source, branch, level, code, text, sheet, cell, other, similarity = row
+    return Finding(source, branch, Message(level, code, text, sheet, cell),
+                   None if other is None else json.loads(other), similarity)
+
+
+class Review:
+    """A finished review, read from its database in streams (nothing of it is held in memory).
+
+    ``findings``, ``pairs()`` and ``group_stream()`` are streams; ``similar``,
+    ``groups`` and ``report`` are whole lists — for `validate` (a committee's
+    folder) and tests, never for `reporter build`."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        row = db.execute("SELECT key, measure FROM meta").fetchone()
+        self.key, self.measure = row if row else (None, None)
+
+    @classmethod
+    def open(cls, path: Path) -> Review:
+        """The review kept in ``path`` (raises sqlite3.Error when it is not one)."""
+        db = connect(path)
+        try:
+            db.execute("PRAGMA query_only = ON")
+            return cls(db)
+        except BaseException:
+            db.close()
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- per workbook -----------------------------------------------------------
+    def messages_for(self, source: str) -> tuple[Message, ...]:
+        """That workbook's R6xx messages (level "review"), in sheet, row and code order."""
+        rows = self.db.execute("SELECT level, code, message, sheet, cell FROM findings WHERE source = ? "
+                               "ORDER BY o_sheet, o_row, o_code, cell, rowid", (source,))
+        return tuple(Message(*row) for row in rows)
+
+    def get(self, source: str, default=()) -> tuple[Message, ...]:
+        """As a mapping source → messages (run-report.json's workbook entries)."""
+        return self.messages_for(source) or default
+
+    # -- the whole review, streamed ----------------------------------------------
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = dict(self.db.execute("SELECT code, count(*) FROM findings GROUP BY code"))
+        return {code: counted.get(code, 0) for code in CODES}
+
+    @property
+    def findings(self) -> Iterator[Finding]:
+        """Every finding, sorted by branch, workbook, sheet, row and code (a stream)."""
+        for row in self.db.execute(f"SELECT {_FINDING} FROM findings ORDER BY {_ORDER}"):
+            yield _finding(row)
+
+    @property
+    def pair_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM pairs").fetchone()[0]
+
+    def pairs(self) -> Iterator[dict]:
+        """run-report.json's ``similar``, each pair once, by the first item's branch (a stream)."""
+        for (pair,) in self.db.execute("SELECT pair FROM pairs ORDER BY a_branch, a_source, b_branch, rowid"):
+            yield json.loads(pair)
+
+    def group_stream(self, items: int | None = None) -> Iterator[dict]:
+        """Each large group with its first ``items`` items (None: all of them)."""
+        for grp, size, lowest in self.db.execute("SELECT id, size, similarity_min FROM groups ORDER BY id"):
+            yield {"size": size, "similarity_min": lowest, "items": list(self._group_items(grp, items))}
+
+    def _group_items(self, grp: int, limit: int | None = None) -> Iterator[dict]:
+        rows = self.db.execute("SELECT item FROM group_items WHERE grp = ? ORDER BY rowid LIMIT ?",
+                               (grp, -1 if limit is None else limit))
+        return (json.loads(item) for (item,) in rows)
+
+    def top_branches(self, n: int = 10) -> list[tuple[str, int]]:
+        """The branches with most findings: (支部名称 or source, count), most first."""
+        return [tuple(row) for row in self.db.execute(
+            "SELECT coalesce(branch, source) AS name, count(*) AS n FROM findings GROUP BY name "
+            "ORDER BY n DESC, name LIMIT ?", (n,))]
+
+    def write_json(self, out: TextIO) -> None:
+        """run-report.json's ``"review"`` (DESIGN §9) into ``out``, one pair or group item a line:
+        ``{"counts": {…}, "similar": [{"a", "b", "similarity"}…], "groups": [{"size",
+        "similarity_min", "items": […]}…]}`` — never whole in memory."""
+        out.write('{"counts": ' + _json(self.counts) + ', "similar": [')
+        _lines(out, (_json(p) for p in self.pairs()), "\n    ", "\n  ")
+        out.write('], "groups": [')
+        separator = "\n    "
+        for grp, size, lowest in self.db.execute("SELECT id, size, similarity_min FROM groups ORDER BY id"):
+            out.write(f'{separator}{{"size": {size}, "similarity_min": {_json(lowest)}, "items": [')
+            _lines(out, (_json(item) for item in self._group_items(grp)), "\n      ", "\n    ")
+            out.write("]}")
+            separator = ",\n    "
+        out.write(("" if separator == "\n    " else "\n  ") + "]}")
+
+    # -- whole (validate, tests) --------------------------------------------------------
+    @property
+    def similar(self) -> list[dict]:
+        return list(self.pairs())
+
+    @property
+    def groups(self) -> list[dict]:
+        return list(self.group_stream())
+
+    @property
+    def report(self) -> dict:
+        """run-report.json's ``"review"`` as one dict (validate; the build streams :meth:`write_json`)."""
+        return {"counts": self.counts, "similar": self.similar, "groups": self.groups}
+
+
+def _lines(out: TextIO, texts: Iterable[str], indent: str, close: str) -> None:
+    """``texts`` as the elements of a JSON array, one a line."""
+    separator = indent
+    for text in texts:
+        out.write(separator + text)
+        separator = "," + indent
+    if separator != indent:
+        out.write(close)
