@@ -102,17 +102,21 @@ def app_properties(application: str, extra: str = "") -> bytes:
 
 
 class Package:
-    """A zip package written in one pass into memory; :meth:`close` returns its bytes.
+    """A zip package written in one pass into memory (:meth:`close` returns its bytes) or,
+    with ``out``, straight into that binary file (:meth:`close` returns b"").
 
     Every entry is deflated (``compresslevel``: zlib's level, None for its
     default) and dated :data:`ZIP_TIME`.  ``base``: the bytes of a package to
     add to (its entries are copied, not recompressed: parts shared by many
     documents are compressed once)."""
 
-    def __init__(self, compresslevel: int | None = None, base: bytes | None = None):
-        self._buffer = io.BytesIO(base or b"")
+    def __init__(self, compresslevel: int | None = None, base: bytes | None = None, out: IO[bytes] | None = None):
+        if out is not None and base:
+            raise ValueError("a package written to a file starts empty")
+        self._buffer = io.BytesIO(base or b"") if out is None else None
         self._zip: zipfile.ZipFile | None = zipfile.ZipFile(
-            self._buffer, "a" if base else "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+            out if out is not None else self._buffer, "a" if base else "w", zipfile.ZIP_DEFLATED,
+            compresslevel=compresslevel)
 
     def open(self, name: str) -> IO[bytes]:
         """A writable stream for part ``name`` (close it before the next part)."""
@@ -128,7 +132,7 @@ class Package:
         if self._zip is not None:
             self._zip.close()
             self._zip = None
-        return self._buffer.getvalue()
+        return self._buffer.getvalue() if self._buffer is not None else b""
 
 
 def normalise_zip(data: bytes, when: datetime | tuple[int, ...] = ZIP_TIME) -> bytes:

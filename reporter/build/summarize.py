@@ -86,25 +86,26 @@ def summary_key(run: Build) -> str:
 
 def _make(run: Build) -> list[str] | None:
     """Build and write the summary files (OUTPUT_DIR-relative names); trouble
-    is a run error, None (the documents are done)."""
+    is a run error, None (the documents are done).  汇总表.xlsx is written
+    straight into its temporary file as it is made."""
     from ..summary import build_outputs
 
+    rel = SUMMARY
     try:
         changes = run.changes if run.changes["since"] else None
         outputs = build_outputs(StoredResults(run), run.config, run.as_of, run.roster, changes=changes,
-                                trend=_trend(run), review=run.review)
-    except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
-        run.log.traceback("汇总", traceback.format_exc())
-        text = f"生成汇总材料时程序内部出错（{type(exc).__name__}），各支部材料不受影响。"
-        run.log.error(text)
-        run.run_error("summary", text)
-        return None
-    files = [f"{SUMMARY}/{name}" for name in outputs]
-    try:
+                                trend=_trend(run), review=run.review, streamed=True)
+        files = [f"{SUMMARY}/{name}" for name in outputs]
         for rel in files:
             atomic_write(run.out / rel, outputs.pop(Path(rel).name))
     except OSError as exc:  # every workbook is handled: the run's problem, not a branch's
         text = f"汇总材料 {rel} 未能写出：{os_reason(exc)}。各支部材料不受影响，解决后重新运行即可。"
+        run.log.error(text)
+        run.run_error("summary", text)
+        return None
+    except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
+        run.log.traceback("汇总", traceback.format_exc())
+        text = f"生成汇总材料时程序内部出错（{type(exc).__name__}），各支部材料不受影响。"
         run.log.error(text)
         run.run_error("summary", text)
         return None

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from typing import BinaryIO
 
 from ..config import Config
 from ..model import FileResult
@@ -34,10 +36,11 @@ class Writer:
 
     name: str
     write: Callable[[Facts, Iterable[FileResult], Config, date, list[str] | None], bytes]
+    streams: bool = False  # ``write`` also takes ``out=`` (a binary file) and writes there instead
 
 
 WRITERS: tuple[Writer, ...] = (
-    Writer(xlsx.NAME, xlsx.summary_workbook),
+    Writer(xlsx.NAME, xlsx.summary_workbook, streams=True),
     Writer(report.NAME, report.summary_report),
 )
 XLSX_NAME, DOCX_NAME = xlsx.NAME, report.NAME
@@ -45,8 +48,11 @@ XLSX_NAME, DOCX_NAME = xlsx.NAME, report.NAME
 
 def build_outputs(results: Iterable[FileResult], config: Config, as_of: date, roster: list[str] | None,
                   notices: list[str] | None = None, changes: dict | None = None,
-                  trend: list[dict] | None = None, review=None) -> dict[str, bytes]:
-    """Every output of :data:`WRITERS`: file name → bytes.
+                  trend: list[dict] | None = None, review=None,
+                  streamed: bool = False) -> dict[str, bytes | Callable[[BinaryIO], object]]:
+    """Every output of :data:`WRITERS`: file name → bytes (with ``streamed``, a writer that
+    streams gives instead a function writing the file into a binary file: the build's way,
+    for :func:`reporter.fsutil.atomic_write`).
 
     ``results`` is iterated more than once (a list, or a re-iterable stream).
     ``roster``: the branch names expected (None: no roster).  ``notices``, when
@@ -59,7 +65,8 @@ def build_outputs(results: Iterable[FileResult], config: Config, as_of: date, ro
     """
     facts = reduce_results(results, config, as_of, roster)
     facts.changes, facts.trend, facts.review = changes, trend, review
-    return {w.name: w.write(facts, results, config, as_of, notices) for w in WRITERS}
+    return {w.name: (partial(w.write, facts, results, config, as_of, notices) if streamed and w.streams
+                     else w.write(facts, results, config, as_of, notices)) for w in WRITERS}
 
 
 def build_summary(results: list[FileResult], config: Config, as_of: date, roster: list[str] | None,

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import BinaryIO
 
 from ..config import Config
 from ..model import FileResult, Item, Measure
@@ -160,10 +161,12 @@ def _stats(book: Workbook, facts: Facts) -> None:
 
 
 def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config, as_of: date,
-                     notices: list[str] | None = None) -> bytes:
+                     notices: list[str] | None = None, out: BinaryIO | None = None) -> bytes:
+    """汇总表.xlsx as bytes, or written straight into ``out`` (then b"": the build's way, so a
+    100,000-branch workbook is never in memory)."""
     names = (*SHEETS, *((REVIEW_SHEET,) if facts.review is not None else ()), *((TREND_SHEET,) if facts.trend else ()))
     book = Workbook(names, Properties(title="专题组织生活会对照检查材料汇总表", author="reporter",
-                                       comments=f"逾期判断日期：{as_of.isoformat()}"))
+                                       comments=f"逾期判断日期：{as_of.isoformat()}"), out=out)
     _overview(book, facts)
     _items(book, facts, results, config, as_of)
     _stats(book, facts)
