@@ -18,7 +18,7 @@ branches from its database one at a time).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
+from sys import intern
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,28 +62,25 @@ class Row:
 
     name: str
     status: str  # 通过 / 有警告 / 已提交但未通过 / 未提交
-    result: FileResult | None = None  # None: 未提交 (kept without its branch)
-    info: BranchInfo | None = None  # 基本信息, whenever the branch could be read
+    source: str = ""  # the workbook ("" for 未提交)
+    info: BranchInfo | None = None  # 基本信息 as the writers need it (no title, preamble or signature)
     counts: tuple[int, int, int] | None = None  # problems, causes, measures; set only when accepted
     categories: Counter = field(default_factory=Counter)
     done: int = 0
     overdue: int = 0
     copies: Copies | None = None  # other workbooks of this branch, not counted
+    error: str = ""  # the first error of a failed workbook ("where：message")
 
     @property
     def accepted(self) -> bool:
         return self.counts is not None
 
     @property
-    def source(self) -> str:
-        return self.result.source if self.result else ""
-
-    @property
     def remark(self) -> str:
         """总览's 备注: why it failed, which copies were left out."""
         parts = []
         if self.status == STATUS_FAILED:
-            parts.append(f"未通过原因：{first_error(self.result)}")
+            parts.append(f"未通过原因：{self.error}")
         if self.copies is not None:
             parts.append(f"另有{self.copies.count}份同名工作簿未计入：{self.copies}")
         return "；".join(parts)
@@ -151,8 +148,8 @@ def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, r
             continue
         status = _status(result)
         b = result.branch
-        row = Row(clean(b.info.name if b else result.name or ""), status, replace(result, branch=None),
-                  b.info if b else None)
+        row = Row(clean(b.info.name if b else result.name or ""), intern(status), result.source, _slim(b.info) if b else None,
+                  error=first_error(result) if status == STATUS_FAILED else "")
         rows.append(row)
         if status == STATUS_FAILED:
             continue
@@ -187,6 +184,12 @@ def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, r
     categories = [c for c in config.categories] + ([UNCATEGORISED] if totals[UNCATEGORISED] else [])
     return Facts(rows, categories, totals, progress, _oldest(overdue), names, outside, duplicates, overdue_count,
                  frozenset(accepted))
+
+
+def _slim(info: BranchInfo) -> BranchInfo:
+    """What a row keeps of 基本信息 (one per branch: memory): the shared strings once."""
+    return BranchInfo(info.name, info.parent and intern(info.parent), info.secretary, intern(info.theme),
+                      info.meeting_date)
 
 
 def accepted_branches(facts: Facts, results: Iterable[FileResult]) -> Iterator[tuple[Row, Branch]]:

@@ -18,7 +18,7 @@ from ..title import break_title
 from .chart import bar_chart
 from .history import changes_blocks, trend_chart
 from .opinions import review_blocks
-from .facts import NAMED_BRANCHES, NO_STATUS, OVERDUE_KEPT, STATUS_WARNING, Facts, Row, first_error
+from .facts import NAMED_BRANCHES, NO_STATUS, OVERDUE_KEPT, STATUS_WARNING, Facts, Row
 from .typeset import cells, column_widths, typeset
 
 log = logging.getLogger("reporter.summary")
@@ -155,7 +155,7 @@ def _absent(facts: Facts) -> Iterator[AnyBlock]:
         yield Block("item", f"共{len(failed)}份工作簿未通过校验，未生成对照检查材料，请相关支部按提示修改后重新提交。", lead_in)
         def rows():
             return itertools.chain([["支部名称", "来源文件", "主要问题"]],
-                                   ([r.name or "（未能读取支部名称）", r.source, first_error(r.result)] for r in failed))
+                                   ([r.name or "（未能读取支部名称）", r.source, r.error] for r in failed))
 
         yield Table(cells(rows()), weights=column_widths(cells(rows())), caption="未通过校验的工作簿")
     else:
