@@ -29,7 +29,9 @@ import json
 import os
 import sqlite3
 import tempfile
+from contextlib import suppress
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
@@ -69,25 +71,20 @@ def review_key(run: Build) -> str:
 
 def _make(run: Build, key: str) -> Review:
     """Review the stored branches into a temporary file, then rename it into place."""
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".sqlite", dir=run.out)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".sqlite", dir=run.out)
     os.close(fd)
+    temp = Path(name)
     try:
-        os.chmod(temp, FILE_MODE)
+        temp.chmod(FILE_MODE)
         run_review(review_inputs(StoredResults(run)), run.config.review, temp, key).close()
         with open(temp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(temp, run.out / REVIEW_STATE_NAME)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    finally:  # stopped part-way: no half-made file is left (after the rename there is none)
+        temp.unlink(missing_ok=True)
     fsync_dir(run.out)
-    try:
-        os.unlink(run.out / OLD_STATE_NAME)
-    except OSError:
-        pass
+    with suppress(OSError):
+        (run.out / OLD_STATE_NAME).unlink()
     return Review.open(run.out / REVIEW_STATE_NAME)
 
 
