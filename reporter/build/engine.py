@@ -73,6 +73,7 @@ class Build:
         self.trend: list[dict] | None = None  # the trend's points, read once when the summary needs them
         self.review = None  # the committee's review (reporter.review.Review; None with --no-review)
         self.owned = Owned()  # the only files this tool ever removes (from the state)
+        self.entries = {}  # source → StateEntry of the last good build (the store's, read one at a time)
         self.supervisor: Supervisor | None = None  # the map at work, stopped at once on a signal
         self.started_at = datetime.now().astimezone().isoformat(timespec="seconds")
         self.t0 = time.monotonic()
@@ -148,9 +149,9 @@ class Build:
         self.ignored = [_shown(r) for r in found.ignored]
         for folder in found.unreadable:
             self.log.warning(f"无法读取文件夹 {_shown(folder)}，其中的文件未处理（请检查权限）。")
-        entries = {} if self.o.force else state.entries
-        self.records = [Record(rel, _shown(rel), old=entries.get(rel)) for rel in found.workbooks]
-        del state, entries  # the entries of removed workbooks (and all of them with --force) are freed here
+        self.entries = {} if self.o.force else state.entries  # read one at a time, as each workbook is decided
+        self.records = [Record(rel, _shown(rel)) for rel in found.workbooks]
+        del state
         self.timings["discover"] = time.monotonic() - t
         self.log.info(
             f"开始：{self.input_root} 中有 {len(self.records)} 个工作簿"
@@ -227,22 +228,25 @@ class Build:
 
     # -- state, errors, abort ----------------------------------------------------
     def save_state(self) -> None:
-        entries = {}
+        for rec in self.records:
+            chronicle.store_version(self, rec)
+        self.store.save(self._entries, self.owned.leftovers)
+
+    def _entries(self):
+        """(source, entry) of every workbook with a document, made as they are written (no dict of them)."""
         for rec in self.records:
             entry = self._entry(rec)
             if entry is not None:
-                entries[rec.source] = rec.old = entry
-        self.store.save(entries, self.owned.leftovers)
+                yield rec.source, entry
 
     def _entry(self, rec: Record) -> StateEntry | None:
-        chronicle.store_version(self, rec)
         if rec.document is None or rec.sha256 is None or rec.version is None or rec.name is None:
             return None
-        old = rec.old
-        if old is not None and rec.document == old.document:
-            doc_stat = old.doc_stat  # checked in intake.unchanged, or measured when last saved
+        if rec.saved_doc is not None and rec.document == rec.saved_doc[0]:
+            doc_stat = rec.saved_doc[1]  # checked in intake.unchanged, or measured when last saved
         else:
             doc_stat = intake.stat_key(os.path.join(self.out_s, rec.document))
+            rec.saved_doc = (rec.document, doc_stat)
         pdf_stat = intake.stat_key(self.out / pdf_name(rec.document)) if rec.pdf_fresh else None
         return StateEntry(rec.sha256, rec.source_key, self.fingerprint, __version__, rec.document, doc_stat,
                           pdf_stat, status_of(rec.own), rec.name, rec.counts, rec.own, rec.version)

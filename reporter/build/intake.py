@@ -31,7 +31,7 @@ from ..fsutil import inside
 from ..model import Message
 from ..pipeline import internal_error
 from .record import Record, changed_while_read
-from .state import our_document_name, pdf_name
+from .state import StateEntry, our_document_name, pdf_name
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -65,7 +65,6 @@ def tasks(run: Build) -> Iterator[Item]:
         if data is None:
             run.log.advance()
             continue
-        rec.old = None  # processed anew: its old entry (and stored Branch) is not needed
         yield index, data, rec.shown
 
 
@@ -81,10 +80,10 @@ def read(run: Build, rec: Record) -> bytes | None:
         st = plain_file(path, run.input_root, limit)
         if st is None:
             return _reader_verdict(run, rec, Path(path))
-        old = rec.old
+        old = run.entries.get(rec.source)  # read from the store now, dropped after this workbook
         if not run.o.force and old is not None and old.source_key == source_key(st):
             rec.sha256, rec.stat, rec.source_key = old.sha256, (st.st_size, st.st_mtime_ns), old.source_key
-            if unchanged(run, rec):
+            if unchanged(run, rec, old):
                 return None
         now = time.time_ns()
         with open(path, "rb") as f:
@@ -101,7 +100,7 @@ def read(run: Build, rec: Record) -> bytes | None:
     settled = max(after.st_mtime_ns, after.st_ctime_ns) < now - RACY_NS
     rec.source_key = source_key(after) if settled else None
     rec.sha256 = _digest(data)
-    return None if unchanged(run, rec) else data
+    return None if unchanged(run, rec, old) else data
 
 
 def plain_file(path: str, root: Path, limit: int) -> os.stat_result | None:
@@ -151,10 +150,9 @@ def verdict(path: Path, config: Config, root: Path, traceback_to=None) -> tuple[
     return errors or (changed_while_read(),)
 
 
-def unchanged(run: Build, rec: Record) -> bool:
-    """Unchanged since its last good build (bytes, configuration, tool version,
-    document still in place)?  Then the record takes everything from its state entry."""
-    old = rec.old
+def unchanged(run: Build, rec: Record, old: StateEntry | None) -> bool:
+    """Unchanged since its last good build ``old`` (bytes, configuration, tool version,
+    document still in place)?  Then the record takes everything from that state entry."""
     if run.o.force or old is None:
         return False
     if (old.sha256, old.fingerprint, old.tool_version) != (rec.sha256, run.fingerprint, __version__):

@@ -40,7 +40,6 @@ def no_counts() -> dict[str, int]:
 class Record:
     source: str  # relative to INPUT_DIR, "/"-separated (may hold surrogate escapes)
     shown: str  # printable, JSON-safe form of source
-    old: StateEntry | None = None  # the state entry of the last good build
     sha256: str | None = None
     status: str = "failed"
     name: str | None = None  # 支部名称
@@ -57,6 +56,7 @@ class Record:
     pdf_fresh: bool = False  # pdf/<stem>.pdf matches the document
     handled: bool = False  # decided in this run (a report of an interrupted run lists only these)
     duplicate_of: str | None = None  # the copy of the same branch the summary uses instead (shown form)
+    saved_doc: tuple[str, tuple[int, int] | None] | None = None  # (document, its stat key) as last saved
 
     @property
     def messages(self) -> tuple[Message, ...]:
@@ -71,7 +71,7 @@ class Record:
         """Unchanged since its last good build: take everything from its state entry."""
         self.status, self.handled = "unchanged", True
         self.version, self.name, self.counts, self.own = old.version, old.name, old.counts, old.messages
-        self.document = old.document
+        self.document, self.saved_doc = old.document, (old.document, old.doc_stat)
 
     def summary_status(self, strict: bool) -> str:
         """"unchanged" means nothing to a committee reader: the summary gets the real status."""

@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable, Mapping, Protocol
 
 from .. import model
 from ..model import Branch, Message
@@ -82,7 +82,7 @@ class Owned:
 
 @dataclass(slots=True)
 class LoadedState:
-    entries: dict[str, StateEntry]  # source (INPUT_DIR-relative) → entry; {} when absent, old or damaged
+    entries: Mapping[str, StateEntry]  # source (INPUT_DIR-relative) → entry ({} when absent, old or damaged); only .get is used
     owned: Owned  # from any state that can be read, also one of an older format
     damaged: bool = False  # a state was there but could not be read (the engine says so)
     notices: list[str] = field(default_factory=list)  # one Chinese line each, for the run log
@@ -94,8 +94,9 @@ class StateStore(Protocol):
     def load(self) -> LoadedState:
         """The last run's entries and the files it recorded as ours."""
 
-    def save(self, entries: dict[str, StateEntry], leftovers: set[str]) -> None:
-        """Replace the state with ``entries``; an unchanged state need not be written."""
+    def save(self, entries, leftovers: set[str]) -> None:
+        """Replace the state with ``entries`` (a mapping, or a function giving (source, entry)
+        pairs, called as often as needed); an unchanged state need not be written."""
 
 
 def our_document_name(doc: object) -> bool:

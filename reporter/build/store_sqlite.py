@@ -15,9 +15,11 @@ is rebuilt from its ``versions`` and ``items`` rows (:func:`.db_items.load_branc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -52,6 +54,39 @@ def _j(value) -> str | None:
 
 def _t(text: str | None) -> tuple | None:
     return None if text is None else tuple(json.loads(text))
+
+
+STATE_COLUMNS = ("source, version, source_key, fingerprint, tool_version, model, document, doc_stat, pdf_stat,"
+                 " status, branch, counts, messages")
+
+
+def _digest(rows: Iterable[tuple]) -> int:
+    """An order-independent digest of the state's rows (equal: the state is unchanged), in constant memory."""
+    total = 0
+    for row in rows:
+        total += int.from_bytes(hashlib.blake2b(repr(row).encode("utf-8", "surrogatepass"), digest_size=16).digest())
+    return total % (1 << 128)
+
+
+class StoredEntries:
+    """The state's entries, read from the database one at a time (memory never holds them all)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.signature = model_signature()
+
+    def get(self, source: str) -> StateEntry | None:
+        row = self.db.execute(
+            "SELECT v.sha256, s.source_key, s.fingerprint, s.tool_version, s.model, s.document, s.doc_stat,"
+            " s.pdf_stat, s.status, s.branch, s.counts, s.messages, s.version"
+            " FROM state s JOIN versions v ON v.id = s.version WHERE s.source = ?", (json.dumps(source),)).fetchone()
+        if row is None:
+            return None
+        sha, key, fp, tool, model, document, doc_stat, pdf_stat, status, name, counts, msgs, version = row
+        if model != self.signature:
+            return None
+        return StateEntry(sha, _t(key), fp, tool, document, _t(doc_stat), _t(pdf_stat), status, name,
+                          json.loads(counts), tuple(Message.from_json(m) for m in json.loads(msgs)), version)
 
 
 class SqliteStore:
@@ -114,7 +149,6 @@ class SqliteStore:
     def load(self) -> LoadedState:
         db = self.open()
         owned = Owned()
-        entries: dict[str, StateEntry] = {}
         fresh = db.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
         if fresh:
             from .legacy import take_over
@@ -123,31 +157,31 @@ class SqliteStore:
             taken.notices = self.notices
             return taken
         owned.note_leftovers(p for (p,) in db.execute("SELECT path FROM leftovers"))
-        signature = model_signature()
-        for row in db.execute("SELECT s.source, v.sha256, s.source_key, s.fingerprint, s.tool_version, s.model,"
-                              " s.document, s.doc_stat, s.pdf_stat, s.status, s.branch, s.counts, s.messages, s.version"
-                              " FROM state s JOIN versions v ON v.id = s.version"):
-            source, sha, key, fp, tool, model, document, doc_stat, pdf_stat, status, name, counts, msgs, version = row
+        for document, doc_stat, pdf_stat in db.execute("SELECT document, doc_stat, pdf_stat FROM state"):
             owned.note(document, _t(doc_stat), _t(pdf_stat))
-            if model == signature:
-                entries[json.loads(source)] = StateEntry(
-                    sha, _t(key), fp, tool, document, _t(doc_stat), _t(pdf_stat), status, name,
-                    json.loads(counts), tuple(Message.from_json(m) for m in json.loads(msgs)), version)
-        self._saved = (dict(entries), set(owned.leftovers))
-        return LoadedState(entries, owned, notices=self.notices)
+        self._saved = (_digest(db.execute(f"SELECT {STATE_COLUMNS} FROM state")), set(owned.leftovers))
+        return LoadedState(StoredEntries(db), owned, notices=self.notices)
 
-    def save(self, entries: dict[str, StateEntry], leftovers: set[str]) -> None:
-        saved = (dict(entries), set(leftovers))
+    def save(self, entries: Mapping[str, StateEntry] | Callable[[], Iterable[tuple[str, StateEntry]]],
+             leftovers: set[str]) -> None:
+        """Replace the state with ``entries`` (a mapping, or a function giving (source, entry)
+        pairs — called twice, so no dict of every entry is needed); an unchanged state is not rewritten."""
+        pairs = entries.items if isinstance(entries, Mapping) else entries
+        signature = model_signature()
+
+        def rows():
+            for source, e in pairs():
+                yield (json.dumps(source), e.version, _j(e.source_key), e.fingerprint, e.tool_version, signature,
+                       e.document, _j(e.doc_stat), _j(e.pdf_stat), e.status, e.name, _j(e.counts),
+                       _j([m.to_json() for m in e.messages]))
+
+        saved = (_digest(rows()), set(leftovers))
         if saved == self._saved:
             return  # an unchanged run rewrites nothing
         db = self.open()
-        signature = model_signature()
-        rows = ((json.dumps(source), e.version, _j(e.source_key), e.fingerprint, e.tool_version, signature,
-                 e.document, _j(e.doc_stat), _j(e.pdf_stat), e.status, e.name, _j(e.counts),
-                 _j([m.to_json() for m in e.messages])) for source, e in entries.items())
         self._begin()
         db.execute("DELETE FROM state")
-        db.executemany("INSERT INTO state VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany(f"INSERT INTO state ({STATE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows())
         db.execute("DELETE FROM leftovers")
         db.executemany("INSERT INTO leftovers VALUES (?)", ((p,) for p in sorted(leftovers)))
         db.execute("COMMIT")
@@ -157,7 +191,6 @@ class SqliteStore:
 
         remove_old_state(self.out)
 
-    # -- the run's history ------------------------------------------------------------
     def _begin(self) -> None:
         if not self.open().in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
