@@ -269,11 +269,13 @@ def picture_xml(picture: Picture, ids: dict[str, str], rid: str, number: int) ->
             + (caption_xml(picture.caption, ids, above=False) if picture.caption else ""))
 
 
-def toc_xml(toc: TableOfContents, ids: dict[str, str] | None = None) -> str:
+def toc_xml(toc: TableOfContents, ids: dict[str, str] | None = None) -> Iterator[str]:
+    """The contents as XML strings, a paragraph at a time (a 100,000-line 目录 is never one string)."""
     if toc.entries:
-        return _toc_entries_xml(toc, ids or {})
+        yield from _toc_entries_xml(toc, ids or {})
+        return
     levels = "".join(c for c in toc.levels if c.isdigit() or c == "-")
-    return ('<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+    yield ('<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
             f'<w:r><w:instrText xml:space="preserve"> TOC \\o "{levels}" \\h \\z \\u </w:instrText></w:r>'
             f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{_run(toc.placeholder)}'
             '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
@@ -304,12 +306,11 @@ def _field(code: str, result: str = "") -> str:
     return f'{begin}{code}{middle}<w:r><w:fldChar w:fldCharType="end"/></w:r>'
 
 
-def _toc_entries_xml(toc: TableOfContents, ids: dict[str, str]) -> str:
+def _toc_entries_xml(toc: TableOfContents, ids: dict[str, str]) -> Iterator[str]:
     """A TOC field over TC entries (``\\f``) whose cached result is the entries: one paragraph each in the
     "TOC 1" style (dot leader, page number right-aligned), a link to the bookmark and a PAGEREF."""
     dirty = ' w:dirty="true"' if toc.dirty else ""
     style = f'<w:pPr><w:pStyle w:val="{ids.get("toc1", "TOC1")}"/></w:pPr>'
-    paragraphs = []
     for n, entry in enumerate(toc.entries):
         page = "" if entry.page is None else str(entry.page)
         pageref = _field(f"PAGEREF {entry.bookmark} \\h", f"<w:r><w:t>{page}</w:t></w:r>")
@@ -318,8 +319,7 @@ def _toc_entries_xml(toc: TableOfContents, ids: dict[str, str]) -> str:
         head = (f'<w:r><w:fldChar w:fldCharType="begin"{dirty}/></w:r><w:r><w:instrText xml:space="preserve">'
                 ' TOC \\f \\h \\z </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>') if n == 0 else ""
         tail = '<w:r><w:fldChar w:fldCharType="end"/></w:r>' if n == len(toc.entries) - 1 else ""
-        paragraphs.append(f"<w:p>{style}{head}{link}{tail}</w:p>")
-    return "".join(paragraphs)
+        yield f"<w:p>{style}{head}{link}{tail}</w:p>"
 
 
 def marked_xml(block: Block, ids: dict[str, str]) -> str:

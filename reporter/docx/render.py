@@ -51,7 +51,7 @@ def _body_parts(blocks: Iterable[AnyBlock], base: Base, images: dict[int, str],
                 raise TypeError("pictures need the blocks as a list, not a stream")
             yield picture_xml(block, ids, images[id(block)], list(images).index(id(block)) + 1)
         elif isinstance(block, TableOfContents):
-            yield toc_xml(block, ids)
+            yield from toc_xml(block, ids)
         elif isinstance(block, SectionBreak):
             yield f"<w:p><w:pPr>{_section(base, current)}</w:pPr></w:p>"
             current = block
