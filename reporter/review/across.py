@@ -101,13 +101,13 @@ class Across:
         if not self._item_node:
             return
         union = self._union
-        node_root = np.fromiter((union.find(n) for n in range(len(union.parent))), dtype=np.int64,
+        node_root = np.fromiter((union.find(n) for n in range(len(union.parent))), dtype=np.int32,
                                 count=len(union.parent))
         node = np.frombuffer(self._item_node, dtype=np.int32)
         source = np.frombuffer(self._item_source, dtype=np.int32)
         section = np.frombuffer(self._item_section, dtype=np.int8)
         row = np.frombuffer(self._item_row, dtype=np.int32)
-        rank = np.empty(len(self.sources), dtype=np.int64)  # the workbooks by (branch, source)
+        rank = np.empty(len(self.sources), dtype=np.int32)  # the workbooks by (branch, source)
         rank[sorted(range(len(self.sources)), key=lambda s: (self.branches[s] or "", self.sources[s]))] = \
             np.arange(len(self.sources))
         roots = node_root[node]
