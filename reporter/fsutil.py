@@ -82,11 +82,11 @@ def write_temp(folder: Path, data: bytes | Callable[[BinaryIO], object], suffix:
     return Path(name)
 
 
-def fsync_files(paths: list[Path], threads: int = 16) -> None:
+def fsync_files(paths: list[str | Path], threads: int = 16) -> None:
     """fsync many files at once: in parallel the file system batches the journal commits."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def sync(path: Path) -> None:
+    def sync(path: str | Path) -> None:
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -98,7 +98,8 @@ def fsync_files(paths: list[Path], threads: int = 16) -> None:
             sync(path)
         return
     with ThreadPoolExecutor(min(threads, len(paths))) as pool:
-        list(pool.map(sync, paths))
+        for start in range(0, len(paths), 1024):  # a future per file: a bounded number at a time
+            list(pool.map(sync, paths[start:start + 1024]))
 
 
 def atomic_write(path: Path, data: bytes | Callable[[BinaryIO], object], *, sync_dir: bool = True) -> None:

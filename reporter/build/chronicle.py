@@ -43,13 +43,11 @@ def store_version(run: Build, rec: Record) -> None:
 
 def record(run: Build) -> None:
     """The run's workbooks as decided so far (failed ones read here get their version too)."""
-    rows = []
     for rec in run.records:
-        if not rec.handled:
-            continue
-        store_version(run, rec)
-        rows.append((rec.shown, rec.version, rec.status, rec.name, rec.document, rec.duplicate_of, rec.messages))
-    run.store.record_run(rows)
+        if rec.handled:
+            store_version(run, rec)
+    run.store.record_run((rec.shown, rec.version, rec.status, rec.name, rec.document, rec.duplicate_of, rec.messages)
+                         for rec in run.records if rec.handled)
 
 
 def progress_and_changes(run: Build) -> dict:

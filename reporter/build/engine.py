@@ -205,7 +205,7 @@ class Build:
         if packed.document is not None and rec.status != "failed":
             try:
                 self.docs.mkdir(parents=True, exist_ok=True)
-                rec.staged = write_temp(self.docs, packed.document, ".docx", sync=False)
+                rec.staged = os.fspath(write_temp(self.docs, packed.document, ".docx", sync=False))
             except OSError as exc:
                 raise ReporterError(f"写入输出文件夹 {self.docs} 失败：{os_reason(exc)}") from None
             rec.rendered = True

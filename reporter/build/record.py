@@ -8,7 +8,6 @@ W405 come from :mod:`reporter.discover`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..findings import message
 from ..model import Message, status_of
@@ -46,7 +45,7 @@ class Record:
     counts: dict[str, int] = field(default_factory=no_counts)
     own: tuple[Message, ...] = ()  # the workbook's own findings (stored in the state)
     extra: list[Message] = field(default_factory=list)  # this run's findings (W401, W5xx, E4xx …)
-    staged: Path | None = None  # new document in a temporary file, not yet in place
+    staged: str | None = None  # new document in a temporary file, not yet in place (a str: a Path costs ~0.5 KB)
     document: str | None = None  # "docs/….docx" (relative to OUTPUT_DIR)
     branch_json: bytes | None = None  # the Branch's JSON form from the worker, until it is in the store
     version: int | None = None  # its row in the store's ``versions`` (the branch is read back from there)
