@@ -19,7 +19,13 @@ holds the key of what it was made from — each reviewed workbook's bytes
 [review] settings, the similarity measure (:data:`..review.similar.MEASURE`:
 a file made by an earlier measure is not trusted) and the tool version.  Any
 changed workbook changes the key: the review is made again, into a temporary
-file renamed into place when complete.
+file renamed into place when complete — incrementally when the file's
+``base`` (the configuration, [review] settings, measure and tool version)
+is unchanged: the workbooks whose bytes are the same are taken over from it
+without being read (:class:`..review.Prior`), only the added and changed
+workbooks' items are signed and checked against the others, and R601 is
+regrouped over all (the same findings as a full review; ``--force`` makes a
+full one).
 """
 
 from __future__ import annotations
@@ -36,9 +42,8 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..fsutil import FILE_MODE, TEMP_PREFIX, fsync_dir
-from ..review import Review, counts_line, review_inputs, run_review
+from ..review import Prior, Review, counts_line, run_review
 from ..review.similar import MEASURE
-from .summarize import StoredResults
 
 if TYPE_CHECKING:
     from .engine import Build
@@ -59,24 +64,51 @@ def review_step(run: Build) -> Review | None:
     return review
 
 
+def base_key(run: Build) -> str:
+    """The configuration part of the key: a review made under another one is not reused at all."""
+    settings = json.dumps(asdict(run.config.review), sort_keys=True, default=str)
+    return hashlib.sha256(repr((__version__, MEASURE, run.fingerprint, settings)).encode()).hexdigest()
+
+
 def review_key(run: Build) -> str:
     """What the review is made from (see the module's docstring)."""
-    settings = json.dumps(asdict(run.config.review), sort_keys=True, default=str)
-    digest = hashlib.sha256(repr((__version__, MEASURE, run.fingerprint, settings)).encode())
-    for r in run.records:
-        if r.version is not None and r.duplicate_of is None and r.summary_status(run.o.strict) != "failed":
-            digest.update(repr((r.shown, r.sha256, r.name)).encode("utf-8", "replace"))
+    digest = hashlib.sha256(base_key(run).encode())
+    for r in _reviewed(run):
+        digest.update(repr((r.shown, r.sha256, r.name)).encode("utf-8", "replace"))
     return digest.hexdigest()
 
 
+def _reviewed(run: Build):
+    """The records the review covers: one workbook per branch, the one the summary uses."""
+    return (r for r in run.records
+            if r.version is not None and r.duplicate_of is None and r.summary_status(run.o.strict) != "failed")
+
+
+def _workbooks(run: Build, prior: Prior | None):
+    """(source, Branch, sha256) of each reviewed workbook, streamed from the store; (source, None,
+    sha256) for one ``prior`` already has with the same bytes (not read)."""
+    for r in _reviewed(run):
+        if prior is not None and prior.unchanged(r.shown, r.sha256):
+            yield r.shown, None, r.sha256
+        elif (branch := run.store.branch(r.version)) is not None:
+            yield r.shown, branch, r.sha256
+
+
 def _make(run: Build, key: str) -> Review:
-    """Review the stored branches into a temporary file, then rename it into place."""
+    """Review the stored branches into a temporary file (incrementally from the last one when its
+    configuration is this run's), then rename it into place."""
     fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".sqlite", dir=run.out)
     os.close(fd)
     temp = Path(name)
+    base = base_key(run)
+    prior = None if run.o.force else Prior.open(run.out / REVIEW_STATE_NAME, base)
     try:
         temp.chmod(FILE_MODE)
-        run_review(review_inputs(StoredResults(run)), run.config.review, temp, key).close()
+        try:
+            run_review(_workbooks(run, prior), run.config.review, temp, key, base, prior).close()
+        finally:
+            if prior is not None:
+                prior.close()
         with open(temp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(temp, run.out / REVIEW_STATE_NAME)

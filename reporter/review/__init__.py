@@ -26,9 +26,9 @@ from ..model import Branch, FileResult
 from .across import Across
 from .rules import branch_findings, entries
 from .similar import MEASURE, band_keys
-from .store import CODES, Finding, Review, Writer, connect
+from .store import CODES, Finding, Prior, Review, Writer, connect
 
-__all__ = ["CODES", "Finding", "LABELS", "Review", "counts_line", "review_inputs", "run_review"]
+__all__ = ["CODES", "Finding", "LABELS", "Prior", "Review", "counts_line", "review_inputs", "run_review"]
 
 
 def review_inputs(results: Iterable[FileResult]) -> Iterator[tuple[str, Branch]]:
@@ -38,26 +38,41 @@ def review_inputs(results: Iterable[FileResult]) -> Iterator[tuple[str, Branch]]
             yield result.source, result.branch
 
 
-def run_review(workbooks: Iterable[tuple[str, Branch]], settings: ReviewSettings, path: Path | str = "",
-               key: str | None = None) -> Review:
-    """Review ``workbooks`` (each (source, Branch), streamed once) under ``settings``; the findings go to
-    the database ``path`` (a new file; ``""``: a temporary one), ``key`` says what it was made from."""
+def run_review(workbooks: Iterable[tuple], settings: ReviewSettings, path: Path | str = "",
+               key: str | None = None, base: str | None = None, prior: Prior | None = None) -> Review:
+    """Review ``workbooks`` (each (source, Branch[, sha256 of its bytes]), streamed once) under
+    ``settings``; the findings go to the database ``path`` (a new file; ``""``: a temporary one), ``key``
+    and ``base`` say what it was made from.  Incremental: with ``prior`` (the previous review, made under
+    the same settings) a workbook given as (source, None, sha256) is one unchanged since: its findings
+    other than R601 and its items are taken over, only the changed workbooks' items are signed and checked
+    against the others; R601 is then regrouped over all — the same findings as a full review."""
     across = Across(settings.similar) if settings.r601 else None
     db = connect(path)
     try:
         writer = Writer(db)
-        for source, branch in workbooks:
+        if across is not None and prior is not None:
+            across.load(prior.texts(), prior.edges())
+        for source, branch, *sha in workbooks:
+            sha = sha[0] if sha else None
+            if branch is None:  # unchanged since ``prior``
+                name = prior.branch(source)
+                writer.source(source, sha, name)
+                writer.copy(prior.findings(source))
+                if across is not None:
+                    across.add_known(source, name or "", prior.items(source))
+                continue
             items = entries(branch, settings.min_chars)
             keys = band_keys([item.text for item in items]) if items and (across or settings.r602) else np.zeros(
                 (len(items), 0), dtype=np.uint64)
             name = branch.info.name or None
+            writer.source(source, sha, name)
             for m in branch_findings(branch, settings, items, keys):
                 writer.finding(source, name, m)
             if across is not None:
                 across.add(source, name or "", items, keys)
         if across is not None:
             across.finish(writer)
-        writer.close(key, MEASURE)
+        writer.close(key, MEASURE, base)
     except BaseException:
         db.close()
         raise

@@ -18,7 +18,10 @@ three 3-grams).
 
 Candidates come from MinHash locality-sensitive hashing over character
 3-grams (60 hash functions in 20 bands of 3), indexed by sorting each band's
-keys — never by comparing all pairs.  A pair whose 3-gram Jaccard is J
+keys — never by comparing all pairs: the texts sharing a band key (a bucket)
+are paired all with all when at most SMALL_BUCKET, else each with the
+bucket's ANCHORS texts of lowest digest (linear; the same pairs whatever the
+order the texts came in, so an incremental review finds the same ones).  A pair whose 3-gram Jaccard is J
 shares a band with probability 1 − (1 − J³)²⁰ (:func:`candidate_probability`):
 0.42 at J = 0.3, 0.93 at 0.5, 0.992 at 0.6, 0.9998 at 0.7.  Copies at the
 default threshold (0.8) whose differences are whole passages (a clause
@@ -46,9 +49,10 @@ from rapidfuzz.distance import Indel
 
 BANDS = 20
 ROWS = 3
-MEASURE = "indel-ratio; minhash 3-grams 20x3"  # in the reuse key: a stored review made by another measure is stale
+MEASURE = "indel-ratio; minhash 3-grams 20x3; anchors 2"  # in the reuse key: a stored review made by another measure is stale
 PERMUTATIONS = BANDS * ROWS
 SMALL_BUCKET = 6  # a bucket this small is checked pair by pair; a larger one along a chain (linear)
+ANCHORS = 2  # R601: in a larger bucket each text is checked against its 2 lowest digests
 
 _rng = np.random.default_rng(20231220)
 _A = _rng.integers(1, 2**63, size=PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
@@ -92,7 +96,7 @@ def candidate_probability(jaccard: float, bands: int = BANDS, rows: int = ROWS) 
 
 def digest(text: str) -> int:
     """A 64-bit hash of a normalised text (identical texts are grouped by it before any search)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little") >> 1  # SQLite
 
 
 def band_keys(texts: Sequence[str]) -> np.ndarray:
@@ -117,29 +121,37 @@ def band_keys(texts: Sequence[str]) -> np.ndarray:
     return bands
 
 
-def candidate_pairs(keys: np.ndarray, same: callable | None = None) -> Iterator[tuple[int, int]]:
-    """Pairs of rows sharing a band key: every pair of a small bucket, a chain through a large one.
+def candidate_pairs(keys: np.ndarray, same: callable | None = None,
+                    rank: np.ndarray | None = None) -> Iterator[tuple[int, int]]:
+    """Pairs of rows sharing a band key: every pair of a small bucket; in a large one (linear) a chain,
+    or with ``rank`` each text paired with the bucket's :data:`ANCHORS` lowest-ranked ones.
 
     ``same(i, j)`` (optional) says the pair is already known to belong
-    together, so it is not offered again.  At most 2 pairs per row and band:
-    linear whatever the content."""
+    together, so it is not offered again.  With ``rank`` (the texts' digests)
+    the pairs depend only on which texts are in a bucket, not on their order,
+    and a text added or removed changes few of them (an incremental review
+    relies on both).  At most 2 pairs per row and band: linear whatever the content."""
     for band in range(keys.shape[1]):
         column = keys[:, band]
-        order = np.argsort(column, kind="stable")
+        order = np.argsort(column, kind="stable") if rank is None else np.lexsort((rank, column))
         ordered = column[order]
         edges = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
         bounds = np.concatenate(([0], edges, [len(ordered)]))
         shared = np.flatnonzero(np.diff(bounds) >= 2)  # buckets of one text: nothing to compare
         for start, end in zip(bounds[shared].tolist(), bounds[shared + 1].tolist()):
-            members = order[start:end].tolist()
-            if len(members) <= SMALL_BUCKET:
-                pairs = ((a, b) for k, a in enumerate(members) for b in members[k + 1:])
-            else:
-                pairs = (p for k in range(1, len(members)) for p in ((members[k - 1], members[k]),
-                                                                   (members[0], members[k])) if p[0] != p[1])
-            for a, b in pairs:
+            for a, b in bucket_pairs(order[start:end].tolist(), rank is not None):
                 if same is None or not same(a, b):
                     yield (a, b)
+
+
+def bucket_pairs(members: list[int], anchored: bool) -> Iterator[tuple[int, int]]:
+    """The pairs of one bucket's members (in order): all when few; else anchored or along a chain."""
+    if len(members) <= SMALL_BUCKET:
+        return ((a, b) for k, a in enumerate(members) for b in members[k + 1:])
+    if anchored:
+        return ((members[k], b) for k in range(ANCHORS) for b in members[k + 1:])
+    return (p for k in range(1, len(members)) for p in ((members[k - 1], members[k]), (members[0], members[k]))
+            if p[0] != p[1])
 
 
 class TextSpill:

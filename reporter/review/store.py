@@ -10,9 +10,15 @@ them back: per workbook (:meth:`Review.get`, indexed), sorted by branch
 ``"review"`` written as a stream (:meth:`Review.write_json`).  Memory stays
 the same whatever the number of findings.
 
-Tables: ``meta`` (key, measure: what the review was made from),
-``findings`` (one row per finding, with its sort key), ``pairs`` (the
-report's ``similar``), ``groups`` and ``group_items`` (its ``groups``).
+Tables: ``meta`` (key, measure: what the review was made from; base: the
+configuration part of the key), ``findings`` (one row per finding, with its
+sort key), ``pairs`` (the report's ``similar``), ``groups`` and
+``group_items`` (its ``groups``); and what the next review reuses
+(:class:`Prior`): ``sources`` (each reviewed workbook, the sha256 of its
+bytes, its branch), ``items`` (each compared item: workbook, sheet, row, the
+digest of its normalised text), ``texts`` (each distinct text: digest, text,
+MinHash band keys) and ``edges`` (each similar pair of texts with its
+similarity).
 """
 
 from __future__ import annotations
@@ -32,7 +38,11 @@ CODE_ORDER = {code: i for i, code in enumerate(CODES)}
 BATCH = 2000  # rows inserted at once
 
 _TABLES = """
-CREATE TABLE meta (key TEXT, measure TEXT);
+CREATE TABLE meta (key TEXT, measure TEXT, base TEXT);
+CREATE TABLE sources (source TEXT NOT NULL, sha TEXT, branch TEXT);
+CREATE TABLE items (source TEXT NOT NULL, section INTEGER NOT NULL, row INTEGER NOT NULL, text INTEGER NOT NULL);
+CREATE TABLE texts (digest INTEGER NOT NULL, text TEXT NOT NULL, keys BLOB NOT NULL);
+CREATE TABLE edges (a INTEGER NOT NULL, b INTEGER NOT NULL, similarity REAL NOT NULL);
 CREATE TABLE findings (
     source TEXT NOT NULL, branch TEXT,
     o_branch TEXT NOT NULL, o_sheet INTEGER NOT NULL, o_row INTEGER NOT NULL, o_code INTEGER NOT NULL,
@@ -47,6 +57,7 @@ CREATE INDEX findings_in_order ON findings(o_branch, source, o_sheet, o_row, o_c
 CREATE INDEX findings_by_source ON findings(source, o_sheet, o_row, o_code, cell);
 CREATE INDEX pairs_in_order ON pairs(a_branch, a_source, b_branch);
 CREATE INDEX group_items_by_group ON group_items(grp);
+CREATE INDEX items_by_source ON items(source);
 """
 _ORDER = "o_branch, source, o_sheet, o_row, o_code, cell, rowid"
 _FINDING = "source, branch, level, code, message, sheet, cell, other, similarity"
@@ -109,17 +120,36 @@ class Writer:
         if len(self._pairs) >= BATCH:
             self._flush()
 
+    def source(self, source: str, sha: str | None, branch: str | None) -> None:
+        self.db.execute("INSERT INTO sources VALUES (?, ?, ?)", (source, sha, branch))
+
+    def copy(self, rows: Iterable[tuple]) -> None:
+        """Findings of the previous review (rows of its ``findings``) as they were."""
+        self.db.executemany(f"INSERT INTO findings VALUES ({', '.join('?' * 13)})", rows)
+
+    def items(self, rows: Iterable[tuple]) -> None:
+        self._rows("items", 4, rows)
+
+    def texts(self, rows: Iterable[tuple]) -> None:
+        self._rows("texts", 3, rows)
+
+    def edges(self, rows: Iterable[tuple]) -> None:
+        self._rows("edges", 3, rows)
+
+    def _rows(self, table: str, width: int, rows: Iterable[tuple]) -> None:
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                self.db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", batch)
+                batch.clear()
+        self.db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", batch)
+
     def group(self, size: int, similarity_min: float, items: Iterable[dict]) -> None:
         """One large group (run-report.json ``groups``), its items (places) streamed in order."""
         grp = self.db.execute("INSERT INTO groups (size, similarity_min) VALUES (?, ?)",
                               (size, similarity_min)).lastrowid
-        batch: list[tuple] = []
-        for item in items:
-            batch.append((grp, _json(item)))
-            if len(batch) >= BATCH:
-                self.db.executemany("INSERT INTO group_items VALUES (?, ?)", batch)
-                batch.clear()
-        self.db.executemany("INSERT INTO group_items VALUES (?, ?)", batch)
+        self._rows("group_items", 2, ((grp, _json(item)) for item in items))
 
     def _flush(self) -> None:
         self.db.executemany(f"INSERT INTO findings VALUES ({', '.join('?' * 13)})", self._findings)
@@ -127,10 +157,10 @@ class Writer:
         self._findings.clear()
         self._pairs.clear()
 
-    def close(self, key: str | None = None, measure: str | None = None) -> None:
-        """Everything written, indexed and committed; ``key``/``measure``: what it was made from."""
+    def close(self, key: str | None = None, measure: str | None = None, base: str | None = None) -> None:
+        """Everything written, indexed and committed; ``key``/``measure``/``base``: what it was made from."""
         self._flush()
-        self.db.execute("INSERT INTO meta VALUES (?, ?)", (key, measure))
+        self.db.execute("INSERT INTO meta VALUES (?, ?, ?)", (key, measure, base))
         self.db.execute("COMMIT")
         self.db.executescript(_INDEXES)
 
@@ -243,6 +273,54 @@ class Review:
     def report(self) -> dict:
         """run-report.json's ``"review"`` as one dict (validate; the build streams :meth:`write_json`)."""
         return {"counts": self.counts, "similar": self.similar, "groups": self.groups}
+
+
+class Prior:
+    """The previous review, for an incremental one: what each unchanged workbook had (its findings other
+    than R601, its items) and the texts and similar pairs of texts, read in streams."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._sources = {source: (sha, branch) for source, sha, branch in db.execute("SELECT * FROM sources")}
+
+    @classmethod
+    def open(cls, path: Path, base: str) -> Prior | None:
+        """The review kept in ``path`` when made under the configuration ``base`` (None otherwise)."""
+        if not path.is_file():
+            return None
+        db = None
+        try:
+            db = connect(path)
+            db.execute("PRAGMA query_only = ON")
+            if db.execute("SELECT base FROM meta").fetchone() == (base,):
+                return cls(db)
+        except sqlite3.Error:
+            pass
+        if db is not None:
+            db.close()
+        return None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def unchanged(self, source: str, sha: str | None) -> bool:
+        return sha is not None and self._sources.get(source, (None,))[0] == sha
+
+    def branch(self, source: str) -> str | None:
+        return self._sources[source][1]
+
+    def findings(self, source: str) -> Iterator[tuple]:
+        return self.db.execute("SELECT * FROM findings WHERE source = ? AND code != 'R601' ORDER BY rowid",
+                               (source,))
+
+    def items(self, source: str) -> Iterator[tuple[int, int, int]]:
+        return self.db.execute("SELECT section, row, text FROM items WHERE source = ? ORDER BY rowid", (source,))
+
+    def texts(self) -> Iterator[tuple[int, str, bytes]]:
+        return self.db.execute("SELECT digest, text, keys FROM texts ORDER BY rowid")
+
+    def edges(self) -> Iterator[tuple[int, int, float]]:
+        return self.db.execute("SELECT a, b, similarity FROM edges ORDER BY rowid")
 
 
 def _lines(out: TextIO, texts: Iterable[str], indent: str, close: str) -> None:
