@@ -35,7 +35,7 @@ from . import chronicle, intake
 from .outputs import finish_documents
 from .pdfs import make_pdfs
 from .pool import Packed, Supervisor
-from .record import Record, changed_after_read, timed_out, worker_died
+from .record import Record, changed_after_read, same_or, shared_counts, timed_out, worker_died
 from .report import REPORT_NAME, config_text, last_report_count, totals, write_report
 from .reviewing import review_step
 from .signals import Interrupted
@@ -150,7 +150,7 @@ class Build:
         for folder in found.unreadable:
             self.log.warning(f"无法读取文件夹 {_shown(folder)}，其中的文件未处理（请检查权限）。")
         self.entries = {} if self.o.force else state.entries  # read one at a time, as each workbook is decided
-        self.records = [Record(rel, _shown(rel)) for rel in found.workbooks]
+        self.records = [Record(rel, same_or(_shown(rel), rel)) for rel in found.workbooks]
         del state
         self.timings["discover"] = time.monotonic() - t
         self.log.info(
@@ -198,7 +198,7 @@ class Build:
         rec = self.records[index]
         if packed.traceback:
             self.log.traceback(rec.shown, packed.traceback)
-        rec.status, rec.name, rec.counts, rec.own = packed.status, packed.name, packed.counts, packed.messages
+        rec.status, rec.name, rec.counts, rec.own = packed.status, packed.name, shared_counts(packed.counts), packed.messages
         rec.branch_json, rec.handled = packed.branch, True
         if rec.sha256 is not None:
             chronicle.store_version(self, rec)  # the Branch goes to the store now: memory holds none of them
@@ -210,7 +210,7 @@ class Build:
                 raise ReporterError(f"写入输出文件夹 {self.docs} 失败：{os_reason(exc)}") from None
             rec.rendered = True
         if rec.stat is not None and intake.stat_key(os.path.join(self.input_s, rec.source)) != rec.stat:
-            rec.extra.append(changed_after_read())
+            rec.extra += (changed_after_read(),)
         self.log.advance()
 
     def _lost(self, index: int, too_slow: bool) -> None:

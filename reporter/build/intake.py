@@ -73,7 +73,7 @@ def read(run: Build, rec: Record) -> bytes | None:
     if rec.shown != rec.source:
         from ..discover import name_findings
 
-        rec.extra.extend(name_findings(rec.source))
+        rec.extra += tuple(name_findings(rec.source))
     path = os.path.join(run.input_s, rec.source)
     limit = int(run.config.limits.max_file_mb * 1024 * 1024)
     try:

@@ -100,7 +100,7 @@ def mark_duplicates(run: Build) -> None:
     for index, dup in duplicates(copies).items():
         rec = run.records[index]
         if dup.message is not None:
-            rec.extra.append(dup.message)
+            rec.extra += (dup.message,)
         rec.duplicate_of = dup.used if dup.used != rec.shown else None
 
 

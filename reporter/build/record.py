@@ -31,8 +31,21 @@ def changed_after_read() -> Message:
     return message("W407")
 
 
+_COUNTS: dict[tuple, dict[str, int]] = {}
+
+
+def shared_counts(counts: dict[str, int]) -> dict[str, int]:
+    """One dict per distinct counts (never changed once made): a record costs less memory."""
+    return _COUNTS.setdefault(tuple(counts.items()), counts)
+
+
 def no_counts() -> dict[str, int]:
-    return {"problems": 0, "causes": 0, "measures": 0}
+    return shared_counts({"problems": 0, "causes": 0, "measures": 0})
+
+
+def same_or(value: str, other: str) -> str:
+    """``other`` itself when equal (one string object instead of two)."""
+    return other if value == other else value
 
 
 @dataclass(slots=True)
@@ -44,7 +57,7 @@ class Record:
     name: str | None = None  # 支部名称
     counts: dict[str, int] = field(default_factory=no_counts)
     own: tuple[Message, ...] = ()  # the workbook's own findings (stored in the state)
-    extra: list[Message] = field(default_factory=list)  # this run's findings (W401, W5xx, E4xx …)
+    extra: tuple[Message, ...] = ()  # this run's findings (W401, W5xx, E4xx …)
     staged: str | None = None  # new document in a temporary file, not yet in place (a str: a Path costs ~0.5 KB)
     document: str | None = None  # "docs/….docx" (relative to OUTPUT_DIR)
     branch_json: bytes | None = None  # the Branch's JSON form from the worker, until it is in the store
@@ -64,12 +77,12 @@ class Record:
     def fail(self, *messages: Message) -> None:
         self.status = "failed"
         self.handled = True
-        self.extra.extend(messages)
+        self.extra += messages
 
     def reuse(self, old: StateEntry) -> None:
         """Unchanged since its last good build: take everything from its state entry."""
         self.status, self.handled = "unchanged", True
-        self.version, self.name, self.counts, self.own = old.version, old.name, old.counts, old.messages
+        self.version, self.name, self.counts, self.own = old.version, old.name, shared_counts(old.counts), old.messages
         self.document, self.saved_doc = old.document, (old.document, old.doc_stat)
 
     def summary_status(self, strict: bool) -> str:
