@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import standard_bytes
+from reporter.review import run as review_run
 from reporter.cli import app
 from reporter.review import CODES
 
@@ -112,7 +113,7 @@ def test_unchanged_run_reuses_the_review_and_a_change_recomputes_it(folder, monk
         raise AssertionError("the review was recomputed on an unchanged run")
 
     with monkeypatch.context() as m:
-        m.setattr(reviewing, "run_review", refuse)
+        m.setattr(review_run, "run_review", refuse)
         result, rep = build(inp, out)
     assert result.exit_code == 0, result.output
     assert statuses(rep) == {"a.xlsx": "unchanged", "b.xlsx": "unchanged"}  # the review made nothing "changed"
@@ -130,8 +131,8 @@ def test_a_review_made_by_another_measure_is_made_again(folder, monkeypatch):
     build(inp, out)
     import reporter.build.reviewing as reviewing
 
-    made, real = [], reviewing.run_review
-    monkeypatch.setattr(reviewing, "run_review", lambda *args: made.append(1) or real(*args))
+    made, real = [], review_run.run_review
+    monkeypatch.setattr(review_run, "run_review", lambda *args: made.append(1) or real(*args))
     build(inp, out)
     assert made == []  # unchanged: reused
     with sqlite3.connect(out / reviewing.REVIEW_STATE_NAME) as db:

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import standard_bytes
-from reporter import review as review_package
+from reporter.review import run as review_run
 from reporter.build import reviewing
 from reporter.cli import app
 from reporter.config import ReviewSettings
@@ -64,7 +64,7 @@ def reset(counted: dict) -> None:
 def counted(monkeypatch):
     """Texts signed (band_keys) and candidate pairs checked exactly (across.check)."""
     seen = {"signed": [], "checked": []}
-    band_keys, check = review_package.band_keys, across_module.check
+    band_keys, check = review_run.band_keys, across_module.check
 
     def signing(texts):
         seen["signed"] += list(texts)
@@ -74,7 +74,7 @@ def counted(monkeypatch):
         seen["checked"].append((a, b))
         return check(a, b, threshold)
 
-    monkeypatch.setattr(review_package, "band_keys", signing)
+    monkeypatch.setattr(review_run, "band_keys", signing)
     monkeypatch.setattr(across_module, "check", checking)
     return seen
 
@@ -175,7 +175,7 @@ def test_build_incremental_equals_a_fresh_full_review(tmp_path, monkeypatch):
     write(inp, "第9党支部", rng, shared=True)  # added
     inp.joinpath("第0党支部.xlsx").unlink()  # removed
     made = []
-    monkeypatch.setattr(reviewing, "run_review", lambda *a, **k: made.append(a[5]) or run_review(*a, **k))
+    monkeypatch.setattr(review_run, "run_review", lambda *a, **k: made.append(a[5]) or run_review(*a, **k))
     incremental = build(inp, out)
     assert made and made[-1] is not None  # made from the previous review
     fresh = build(inp, tmp_path / "fresh")

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import standard_bytes
+from reporter.review import run as review_run
 from reporter.build import report as run_report
 from reporter.build import reviewing
 from reporter.config import ReviewSettings
@@ -127,7 +128,7 @@ def test_the_report_streams_design_shape_equal_to_the_stored_review(built):
 
 def test_an_unchanged_run_reads_nothing_whole_and_keeps_the_report(built, monkeypatch):
     inp, out, rep, _ = built
-    monkeypatch.setattr(reviewing, "run_review", lambda *a, **k: pytest.fail("the review was made again"))
+    monkeypatch.setattr(review_run, "run_review", lambda *a, **k: pytest.fail("the review was made again"))
     monkeypatch.setattr(Review, "report", property(lambda self: pytest.fail("the review was read whole")))
     again = build(inp, out)
     assert again["review"] == rep["review"]

@@ -16,7 +16,7 @@ That file, ``OUTPUT_DIR/.reporter-review.sqlite``, is also what an unchanged
 run reuses (opened, its key compared, nothing read whole): its ``meta`` row
 holds the key of what it was made from — each reviewed workbook's bytes
 (sha256), its branch name and duplicate mark, the configuration, the
-[review] settings, the similarity measure (:data:`..review.similar.MEASURE`:
+[review] settings, the similarity measure (:data:`..review.store.MEASURE`:
 a file made by an earlier measure is not trusted) and the tool version.  Any
 changed workbook changes the key: the review is made again, into a temporary
 file renamed into place when complete — incrementally when the file's
@@ -42,8 +42,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..fsutil import FILE_MODE, TEMP_PREFIX, fsync_dir
-from ..review import Prior, Review, counts_line, run_review
-from ..review.similar import MEASURE
+from ..review import MEASURE, Prior, Review, counts_line
 
 if TYPE_CHECKING:
     from .engine import Build
@@ -105,7 +104,9 @@ def _make(run: Build, key: str) -> Review:
     try:
         temp.chmod(FILE_MODE)
         try:
-            run_review(_workbooks(run, prior), run.config.review, temp, key, base, prior).close()
+            from ..review import run as reviewer  # numpy and rapidfuzz: only when the review is made
+
+            reviewer.run_review(_workbooks(run, prior), run.config.review, temp, key, base, prior).close()
         finally:
             if prior is not None:
                 prior.close()

@@ -16,67 +16,18 @@ never change a workbook's status, not even with --strict.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from .store import CODES, MEASURE, Finding, Prior, Review
 
-import numpy as np
-
-from ..config import ReviewSettings
-from ..model import Branch, FileResult
-from .across import Across
-from .rules import branch_findings, entries
-from .similar import MEASURE, band_keys
-from .store import CODES, Finding, Prior, Review, Writer, connect
-
-__all__ = ["CODES", "Finding", "LABELS", "Prior", "Review", "counts_line", "review_inputs", "run_review"]
+__all__ = ["CODES", "Finding", "LABELS", "MEASURE", "Prior", "Review", "counts_line", "review_inputs", "run_review"]
 
 
-def review_inputs(results: Iterable[FileResult]) -> Iterator[tuple[str, Branch]]:
-    """The workbooks the review covers: those with a branch that the summary uses (one per branch)."""
-    for result in results:
-        if result.branch is not None and result.status != "failed" and result.duplicate_of is None:
-            yield result.source, result.branch
+def __getattr__(name: str):
+    """run_review and review_inputs are imported when first used (numpy, rapidfuzz: see :mod:`.run`)."""
+    if name in ("run_review", "review_inputs"):
+        from . import run
 
-
-def run_review(workbooks: Iterable[tuple], settings: ReviewSettings, path: Path | str = "",
-               key: str | None = None, base: str | None = None, prior: Prior | None = None) -> Review:
-    """Review ``workbooks`` (each (source, Branch[, sha256 of its bytes]), streamed once) under
-    ``settings``; the findings go to the database ``path`` (a new file; ``""``: a temporary one), ``key``
-    and ``base`` say what it was made from.  Incremental: with ``prior`` (the previous review, made under
-    the same settings) a workbook given as (source, None, sha256) is one unchanged since: its findings
-    other than R601 and its items are taken over, only the changed workbooks' items are signed and checked
-    against the others; R601 is then regrouped over all — the same findings as a full review."""
-    across = Across(settings.similar) if settings.r601 else None
-    db = connect(path)
-    try:
-        writer = Writer(db)
-        if across is not None and prior is not None:
-            across.load(prior.texts(), prior.edges())
-        for source, branch, *sha in workbooks:
-            sha = sha[0] if sha else None
-            if branch is None:  # unchanged since ``prior``
-                name = prior.branch(source)
-                writer.source(source, sha, name)
-                writer.copy(prior.findings(source))
-                if across is not None:
-                    across.add_known(source, name or "", prior.items(source))
-                continue
-            items = entries(branch, settings.min_chars)
-            keys = band_keys([item.text for item in items]) if items and (across or settings.r602) else np.zeros(
-                (len(items), 0), dtype=np.uint64)
-            name = branch.info.name or None
-            writer.source(source, sha, name)
-            for m in branch_findings(branch, settings, items, keys):
-                writer.finding(source, name, m)
-            if across is not None:
-                across.add(source, name or "", items, keys)
-        if across is not None:
-            across.finish(writer)
-        writer.close(key, MEASURE, base)
-    except BaseException:
-        db.close()
-        raise
-    return Review(db)
+        return getattr(run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def counts_line(review: Review) -> str:

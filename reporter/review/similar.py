@@ -49,7 +49,6 @@ from rapidfuzz.distance import Indel
 
 BANDS = 20
 ROWS = 3
-MEASURE = "indel-ratio; minhash 3-grams 20x3; anchors 2"  # in the reuse key: a stored review made by another measure is stale
 PERMUTATIONS = BANDS * ROWS
 SMALL_BUCKET = 6  # a bucket this small is checked pair by pair; a larger one along a chain (linear)
 ANCHORS = 2  # R601: in a larger bucket each text is checked against its 2 lowest digests

@@ -33,6 +33,10 @@ from typing import TextIO
 from ..model import Message
 from ..schema import SECTIONS
 
+# The similarity measure and candidate search of .similar, by name: in the reuse key (a stored review
+# made by another measure is stale).  Change it whenever .similar changes what it finds.
+MEASURE = "indel-ratio; minhash 3-grams 20x3; anchors 2"
+
 CODES = ("R601", "R602", "R611", "R612", "R613", "R614")
 CODE_ORDER = {code: i for i, code in enumerate(CODES)}
 BATCH = 2000  # rows inserted at once
