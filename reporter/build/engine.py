@@ -109,6 +109,8 @@ class Build:
         self.save_state()
         self._timed("pdf", make_pdfs, self)
         self.save_state()  # the PDFs' stat keys
+        for rec in self.records:
+            rec.forget_state()
         self.changes = self._timed("history", chronicle.progress_and_changes, self)
         self.review = self._timed("review", review_step, self)  # DESIGN §9: never changes a status
         # The summary reads the branches back from the store, one at a time.

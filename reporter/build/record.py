@@ -85,6 +85,11 @@ class Record:
         self.version, self.name, self.counts, self.own = old.version, old.name, shared_counts(old.counts), old.messages
         self.document, self.saved_doc = old.document, (old.document, old.doc_stat)
 
+    def forget_state(self) -> None:
+        """After the state's last save in a run: what only the state needed goes (memory: the
+        later steps hold every record)."""
+        self.stat = self.source_key = self.saved_doc = None
+
     def summary_status(self, strict: bool) -> str:
         """"unchanged" means nothing to a committee reader: the summary gets the real status."""
         return status_of(self.messages, strict) if self.status == "unchanged" else self.status

@@ -8,18 +8,22 @@ status ok / warning / unchanged is *accepted* and its items are listed and
 counted; a failed one is named (已提交但未通过, with its reason and source
 file) but its partial content is not counted.
 
-Memory: the facts keep no Branch — a row holds the branch's 基本信息 and
-counts, and the overdue measures kept are the first :data:`OVERDUE_KEPT` by
-deadline (with the total).  The writers stream the items from ``results``
+Memory: the facts keep no Branch, and no list of rows — the rows (a branch's
+基本信息 and counts each) go to a private temporary SQLite file (:class:`Rows`)
+and are read back one at a time on each pass; the overdue measures kept are
+the first :data:`OVERDUE_KEPT` by deadline (with the total).  The writers stream the items from ``results``
 again, so ``results`` may be a re-iterable stream (the build's reads the
 branches from its database one at a time).
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import sqlite3
 from collections import Counter
 from sys import intern
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -86,9 +90,70 @@ class Row:
         return "；".join(parts)
 
 
+def _row_json(row: Row) -> str:
+    i = row.info
+    info = None if i is None else [i.name, i.parent, i.secretary, i.theme,
+                                   i.meeting_date.isoformat() if i.meeting_date else None]
+    return json.dumps([row.name, row.status, row.source, info, row.counts, dict(row.categories), row.done,
+                       row.overdue, row.error], ensure_ascii=False)
+
+
+def _row_from_json(text: str, copies: dict[str, Copies]) -> Row:
+    name, status, source, info, counts, categories, done, overdue, error = json.loads(text)
+    if info is not None:
+        when = date.fromisoformat(info[4]) if info[4] else None
+        info = BranchInfo(info[0], info[1] and intern(info[1]), info[2], intern(info[3]), when)
+    return Row(name, intern(status), source, info, tuple(counts) if counts is not None else None,
+               Counter(categories), done, overdue, copies.get(source) if source else None, error)
+
+
+class Rows:
+    """总览's rows in order, kept in a private temporary SQLite file, not in memory: each
+    pass reads them one at a time (a 100,000-branch summary holds one row at a time)."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")  # "": a temporary file, deleted when closed
+        self._db.execute("CREATE TABLE rows (position INTEGER, data TEXT)")
+        self._count = 0
+        self.copies: dict[str, Copies] = {}  # source of the workbook used → the others (attached when read)
+
+    def add(self, row: Row, position: int = 0) -> None:
+        """A row; rows are read back by ``position``, in the order added within one."""
+        self._db.execute("INSERT INTO rows VALUES (?, ?)", (position, _row_json(row)))
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Row]:
+        for (data,) in self._db.execute("SELECT data FROM rows ORDER BY position, rowid"):
+            yield _row_from_json(data, self.copies)
+
+    def __getitem__(self, index: int) -> Row:
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return next(itertools.islice(self, index, None))
+
+    def where(self, keep: Callable[[Row], bool]) -> list[Row]:
+        return [r for r in self if keep(r)]
+
+
+class Accepted:
+    """The accepted rows, read again on each pass (``len`` known without reading)."""
+
+    def __init__(self, rows: Rows, count: int) -> None:
+        self.rows, self.count = rows, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Row]:
+        return (r for r in self.rows if r.accepted)
+
+
 @dataclass(slots=True)
 class Facts:
-    rows: list[Row]
+    rows: Rows  # read one at a time, in order, as often as needed
     categories: list[str]  # config order, then 未分类 when used
     category_totals: Counter
     progress: Counter  # 完成情况 → number of measures (config statuses + 未填写)
@@ -97,27 +162,29 @@ class Facts:
     outside_roster: list[str]  # names handed in that the roster does not list
     duplicates: int = 0  # workbooks left out because another one of the same branch is used
     overdue_count: int = 0  # all overdue measures
-    accepted_sources: frozenset[str] = frozenset()  # sources of the accepted rows (the writers' item streams)
+    accepted_count: int = 0
     changes: dict | None = None  # since the previous completed run (None: no previous run), DESIGN §8
     trend: list[dict] | None = None  # one point per as-of date (see reporter.build.changes.trend)
     review: object | None = None  # reporter.review.Review (None: not reviewed), DESIGN §9
 
     @property
-    def accepted(self) -> list[Row]:
-        return [r for r in self.rows if r.accepted]
+    def accepted(self) -> Accepted:
+        return Accepted(self.rows, self.accepted_count)
 
     def totals(self) -> tuple[int, int, int]:
         """Problems, causes and measures of the accepted branches."""
-        rows = [r.counts for r in self.rows if r.counts is not None]
-        return sum(c[0] for c in rows), sum(c[1] for c in rows), sum(c[2] for c in rows)
+        p = c = m = 0
+        for row in self.accepted:
+            p, c, m = p + row.counts[0], c + row.counts[1], m + row.counts[2]
+        return p, c, m
 
     @property
     def failed(self) -> list[Row]:
-        return [r for r in self.rows if r.status == STATUS_FAILED]
+        return self.rows.where(lambda r: r.status == STATUS_FAILED)
 
     @property
     def missing(self) -> list[Row]:
-        return [r for r in self.rows if r.status == STATUS_MISSING]
+        return self.rows.where(lambda r: r.status == STATUS_MISSING)
 
 
 def _status(result: FileResult) -> str:
@@ -133,57 +200,67 @@ def category_of(category: str | None, config: Config) -> str:
 
 
 def reduce_results(results: Iterable[FileResult], config: Config, as_of: date, roster: Sequence[str] | None) -> Facts:
-    """One pass over the results: rows, counts, progress and overdue measures."""
-    rows: list[Row] = []
+    """One pass over the results: rows (to :class:`Rows`, on disk), counts, progress and overdue measures."""
+    rows = Rows()
     totals: Counter = Counter()
     progress: Counter = Counter()
     overdue: list[tuple[Row, Measure]] = []
-    copies: dict[str, Copies] = {}  # source of the workbook used → the others
-    duplicates = overdue_count = 0
-    accepted: set[str] = set()
+    duplicates = overdue_count = accepted = 0
+    names: list[str] | None = None
+    position: dict[str, int] = {}
+    if roster is not None:
+        names = list(dict.fromkeys(n for n in (clean(x) for x in roster) if n))
+        position = {n: i for i, n in enumerate(names)}
+    handed_in: set[str] = set()  # roster names handed in
+    outside: dict[str, None] = {}  # names handed in that the roster does not list
     for result in results:
         if result.duplicate_of is not None:
-            copies.setdefault(result.duplicate_of, Copies()).add(result.source)
+            rows.copies.setdefault(result.duplicate_of, Copies()).add(result.source)
             duplicates += 1
             continue
         status = _status(result)
         b = result.branch
-        row = Row(clean(b.info.name if b else result.name or ""), intern(status), result.source, _slim(b.info) if b else None,
-                  error=first_error(result) if status == STATUS_FAILED else "")
-        rows.append(row)
-        if status == STATUS_FAILED:
-            continue
-        row.counts = (len(b.problems), len(b.causes), len(b.measures))
-        accepted.add(result.source)
-        for p in b.problems:
-            row.categories[category_of(p.category, config)] += 1
-        totals.update(row.categories)
-        for m in b.measures:
-            progress[m.status if m.status in config.statuses else NO_STATUS] += 1
-            if m.status == config.done_status:
-                row.done += 1
-            if m.is_overdue(as_of, config.done_status):
-                row.overdue += 1
-                overdue_count += 1
-                overdue.append((row, m))
-                if len(overdue) >= 2 * OVERDUE_KEPT:
-                    overdue = _oldest(overdue)
+        row = Row(clean(b.info.name if b else result.name or ""), intern(status), result.source,
+                  _slim(b.info) if b else None, error=first_error(result) if status == STATUS_FAILED else "")
+        if status != STATUS_FAILED:
+            accepted += 1
+            overdue_count += _count(row, b, config, as_of, totals, progress, overdue)
+            if len(overdue) >= 2 * OVERDUE_KEPT:
+                overdue = _oldest(overdue)
+        if names is not None and row.name in position:
+            handed_in.add(row.name)
+        elif names is not None and row.name:
+            outside.setdefault(row.name)
+        rows.add(row, position.get(row.name, len(position)) if names is not None else 0)
 
-    names: list[str] | None = None
-    outside: list[str] = []
-    if roster is not None:
-        names = list(dict.fromkeys(n for n in (clean(x) for x in roster) if n))
-        position = {n: i for i, n in enumerate(names)}
-        handed_in = {r.name for r in rows if r.name}
-        rows += [Row(n, STATUS_MISSING) for n in names if n not in handed_in]
-        rows.sort(key=lambda r: position.get(r.name, len(names)))  # stable: run order within
-        outside = list(dict.fromkeys(r.name for r in rows if r.name and r.name not in position))
-
-    for row in rows:
-        row.copies = copies.get(row.source)
+    if names is not None:
+        for n in names:
+            if n not in handed_in:
+                rows.add(Row(n, STATUS_MISSING), position[n])
     categories = [c for c in config.categories] + ([UNCATEGORISED] if totals[UNCATEGORISED] else [])
-    return Facts(rows, categories, totals, progress, _oldest(overdue), names, outside, duplicates, overdue_count,
-                 frozenset(accepted))
+    for row, _ in overdue:  # the rows the overdue list names, as read back
+        row.copies = rows.copies.get(row.source)
+    return Facts(rows, categories, totals, progress, _oldest(overdue), names, list(outside), duplicates,
+                 overdue_count, accepted)
+
+
+def _count(row: Row, b: Branch, config: Config, as_of: date, totals: Counter, progress: Counter,
+           overdue: list[tuple[Row, Measure]]) -> int:
+    """An accepted branch's counts into its row and the totals; its overdue measures; how many."""
+    row.counts = (len(b.problems), len(b.causes), len(b.measures))
+    for p in b.problems:
+        row.categories[category_of(p.category, config)] += 1
+    totals.update(row.categories)
+    late = 0
+    for m in b.measures:
+        progress[m.status if m.status in config.statuses else NO_STATUS] += 1
+        if m.status == config.done_status:
+            row.done += 1
+        if m.is_overdue(as_of, config.done_status):
+            row.overdue += 1
+            late += 1
+            overdue.append((row, m))
+    return late
 
 
 def _slim(info: BranchInfo) -> BranchInfo:
@@ -198,10 +275,10 @@ def accepted_branches(facts: Facts, results: Iterable[FileResult]) -> Iterator[t
     build's stream from its database), else from a pass over ``results``."""
     lookup = getattr(results, "branch_of", None)
     if lookup is None:
-        lookup = {r.source: r.branch for r in results if r.source in facts.accepted_sources}.get
-    for row in facts.rows:
-        if row.accepted:
-            yield row, lookup(row.source)
+        sources = {row.source for row in facts.accepted}
+        lookup = {r.source: r.branch for r in results if r.source in sources}.get
+    for row in facts.accepted:
+        yield row, lookup(row.source)
 
 
 def _oldest(overdue: list[tuple[Row, Measure]]) -> list[tuple[Row, Measure]]:

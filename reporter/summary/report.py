@@ -36,15 +36,18 @@ def _avg(n: int, count: int) -> str:
     return f"{n / count:.1f}" if count else "0"
 
 
-def _most_common(values: Iterable[str | None]) -> str | None:
-    counted = Counter(v for v in values if v)
-    return counted.most_common(1)[0][0] if counted else None
+def _most_common(counted: Counter) -> str | None:
+    """The most frequent non-empty value (the first seen among equals)."""
+    return next((v for v, _ in counted.most_common() if v), None)
 
 
 def _parent_and_theme(facts: Facts, config: Config) -> tuple[str, str]:
-    infos = [r.info for r in facts.accepted if r.info]
-    parent = _most_common(i.parent for i in infos) or "各党支部"
-    return parent, _most_common(i.theme for i in infos) or config.default_theme
+    parents, themes = Counter(), Counter()
+    for row in facts.accepted:
+        if row.info:
+            parents[row.info.parent] += 1
+            themes[row.info.theme] += 1
+    return _most_common(parents) or "各党支部", _most_common(themes) or config.default_theme
 
 
 def report_title(facts: Facts, config: Config) -> str:
