@@ -40,7 +40,7 @@ from .report import REPORT_NAME, config_text, last_report_count, totals, write_r
 from .reviewing import review_step
 from .signals import Interrupted
 from .state import DOCS, PDF, Owned, StateEntry, StateStore, pdf_name
-from .summarize import SUMMARY, summarize
+from .summarize import SUMMARY, give_back_freed_memory, summarize
 from .volume import make_volume
 
 
@@ -132,6 +132,7 @@ class Build:
         try:
             return step(*args)
         finally:
+            give_back_freed_memory()  # what a step freed goes back to the system before the next one
             self.timings[name] = time.monotonic() - t
 
     def _sweep(self) -> None:
