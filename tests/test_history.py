@@ -139,45 +139,54 @@ def test_history_without_a_database_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "没有历史数据库" in result.output and "Traceback" not in result.output
 
 
-def test_summary_holds_no_list_of_every_branch(tmp_path, monkeypatch):
-    """While the summary files are written, at most a few Branch objects are alive (they are streamed)."""
-    from reporter import summary
-
+def _folder_of(tmp_path, n: int):
     inp, out = tmp_path / "in", tmp_path / "out"
-    n = 30
     for i in range(n):
         good(inp / f"{i:03d}.xlsx", f"第{i}党支部")
+    return inp, out
+
+
+def _alive(kind) -> int:
     gc.collect()
-    before = sum(1 for o in gc.get_objects() if type(o) is Branch)  # other tests' in this process
-    alive: list[int] = []
+    return sum(1 for o in gc.get_objects() if type(o) is kind)
+
+
+def _counting_writers(monkeypatch, kind, seen: list) -> None:
+    """Each summary writer first notes (objects of ``kind`` alive, rows the overdue list names)."""
+    from reporter import summary
+
+    before = _alive(kind)  # other tests' in this process
     writers = []
     for w in summary.WRITERS:
-        def counted(*args, _write=w.write, **kwargs):
-            gc.collect()
-            alive.append(sum(1 for o in gc.get_objects() if type(o) is Branch) - before)
-            return _write(*args, **kwargs)
-        writers.append(summary.Writer(w.name, counted))
+        def counted(facts, *args, _write=w.write, **kwargs):
+            seen.append((_alive(kind) - before, len({id(row) for row, _ in facts.overdue})))
+            return _write(facts, *args, **kwargs)
+        writers.append(summary.Writer(w.name, counted, w.streams))
     monkeypatch.setattr(summary, "WRITERS", tuple(writers))
+
+
+def test_summary_holds_no_list_of_every_branch(tmp_path, monkeypatch):
+    """While the summary files are written, at most a few Branch objects are alive (they are streamed)."""
+    n = 30
+    inp, out = _folder_of(tmp_path, n)
+    seen: list[tuple[int, int]] = []
+    _counting_writers(monkeypatch, Branch, seen)
     build(inp, out, "2024-06-15")
     assert report(out)["totals"]["ok"] == n
-    assert alive and max(alive) <= 2, alive
+    assert seen and max(alive for alive, _ in seen) <= 2, seen
 
 
 def test_volume_holds_no_list_of_every_branch(tmp_path, monkeypatch):
     """While 汇编 is laid out and written, at most a few Branch objects are alive (read from the store one at a time)."""
     from reporter.volume import assemble
 
-    inp, out = tmp_path / "in", tmp_path / "out"
     n = 30
-    for i in range(n):
-        good(inp / f"{i:03d}.xlsx", f"第{i}党支部")
-    gc.collect()
-    before = sum(1 for o in gc.get_objects() if type(o) is Branch)
+    inp, out = _folder_of(tmp_path, n)
+    before = _alive(Branch)
     alive: list[int] = []
 
     def counted(branch, _own=assemble.branch_blocks):
-        gc.collect()
-        alive.append(sum(1 for o in gc.get_objects() if type(o) is Branch) - before)
+        alive.append(_alive(Branch) - before)
         return _own(branch)
 
     monkeypatch.setattr(assemble, "branch_blocks", counted)
@@ -190,25 +199,12 @@ def test_volume_holds_no_list_of_every_branch(tmp_path, monkeypatch):
 def test_summary_keeps_its_rows_on_disk_not_in_memory(tmp_path, monkeypatch):
     """While the summary files are written, the rows of 总览 are not held in memory: only the rows
     the overdue list names (at most a few hundred, whatever N) and the one being read."""
-    from reporter import summary
     from reporter.summary.facts import Row
 
-    inp, out = tmp_path / "in", tmp_path / "out"
     n = 40
-    for i in range(n):
-        good(inp / f"{i:03d}.xlsx", f"第{i}党支部")
-    gc.collect()
-    before = sum(1 for o in gc.get_objects() if type(o) is Row)
+    inp, out = _folder_of(tmp_path, n)
     seen: list[tuple[int, int]] = []
-    writers = []
-    for w in summary.WRITERS:
-        def counted(facts, *args, _write=w.write, **kwargs):
-            gc.collect()
-            named = len({id(row) for row, _ in facts.overdue})
-            seen.append((sum(1 for o in gc.get_objects() if type(o) is Row) - before, named))
-            return _write(facts, *args, **kwargs)
-        writers.append(summary.Writer(w.name, counted, w.streams))
-    monkeypatch.setattr(summary, "WRITERS", tuple(writers))
+    _counting_writers(monkeypatch, Row, seen)
     build(inp, out, "2023-01-01")  # before every deadline: the overdue list names no row
     assert report(out)["totals"]["ok"] == n
     assert seen and all(alive <= named + 1 for alive, named in seen), seen
