@@ -191,6 +191,7 @@ class SqliteStore:
 
         remove_old_state(self.out)
 
+    # -- the run's history ------------------------------------------------------------
     def _begin(self) -> None:
         if not self.open().in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
