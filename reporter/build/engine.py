@@ -111,6 +111,7 @@ class Build:
         self.save_state()  # the PDFs' stat keys
         for rec in self.records:
             rec.forget_state()
+        self.owned.forget_files()
         self.changes = self._timed("history", chronicle.progress_and_changes, self)
         self.review = self._timed("review", review_step, self)  # DESIGN §9: never changes a status
         # The summary reads the branches back from the store, one at a time.

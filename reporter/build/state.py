@@ -74,6 +74,12 @@ class Owned:
         if pdf_stat is not None:
             self.pdfs[pdf_name(document)] = pdf_stat
 
+    def forget_files(self) -> None:
+        """After the documents' and the PDFs' steps (the only ones that remove files of ours
+        by this record): memory for the rest of the run; the leftovers stay for the state."""
+        self.docs.clear()
+        self.pdfs.clear()
+
     def note_leftovers(self, leftovers: Iterable[str]) -> None:
         for rel in leftovers:
             self.leftovers.add(rel)
