@@ -553,3 +553,23 @@ def test_many_copies_are_named_up_to_a_bound():
     assert facts.rows[0].remark.endswith("copy9.xlsx等30份")
     text = doc_text(build_summary(results, CONFIG, AS_OF, None)[1])
     assert f"；等{NAMED_BRANCHES + 3}个支部" in text and "第12党支部采用" not in text
+
+
+def test_a_sheet_too_long_for_excel_goes_on_in_continuation_sheets(monkeypatch):
+    """Excel holds 1,048,576 rows a sheet: a list longer than that (审核意见 at 100,000 branches all
+    copying one template has 1.5 million) goes on in 名称（续1）… with the same header — rows
+    neither lost nor the summary failing.  The limit is lowered here to show it with 7 rows."""
+    from reporter.summary import xlsx as summary_xlsx
+
+    monkeypatch.setattr(summary_xlsx, "MAX_ROWS", 3)  # a header and two rows a sheet
+    branches = [make_branch(f"第{i}党支部", ["理论学习"] * 1) for i in range(1, 8)]
+    data, _ = build_summary([ok(f"{i}.xlsx", b) for i, b in enumerate(branches, 1)], CONFIG, AS_OF, None)
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    names = wb.sheetnames
+    wb.close()
+    assert names[:5] == ["总览", "总览（续1）", "总览（续2）", "总览（续3）", "问题清单"]
+    parts = ["问题清单", "问题清单（续1）", "问题清单（续2）", "问题清单（续3）"]
+    assert names[names.index("问题清单"):names.index("问题清单") + 4] == parts
+    rows = [sheet_rows(data, name) for name in parts]
+    assert all(r[0] == rows[0][0] for r in rows)  # the header on every part
+    assert [r[0] for part in rows for r in part[1:]] == [f"第{i}党支部" for i in range(1, 8)]

@@ -46,9 +46,9 @@ def totals(records: list[Record]) -> dict[str, int]:
     return counts
 
 
-def workbook_json(rec: Record, pdf: bool, review=None) -> dict:
-    """One workbook's entry; ``review`` (source → its R6xx messages: ``review.get(source, ())``, a
-    :class:`reporter.review.Review` reading them from its file) adds them."""
+def workbook_json(rec: Record, pdf: bool, review=None) -> str:
+    """One workbook's entry as a line of JSON; ``review`` (a :class:`reporter.review.Review`)
+    adds that workbook's R6xx messages, spliced in as the review's file keeps them as text."""
     entry = {
         "source": rec.shown,
         "sha256": rec.sha256,
@@ -56,12 +56,18 @@ def workbook_json(rec: Record, pdf: bool, review=None) -> dict:
         "branch": rec.name,
         "document": rec.document,
         "counts": rec.counts,
-        "messages": [m.to_json() for m in (*rec.messages, *(review.get(rec.shown, ()) if review else ()))],
+        "messages": [m.to_json() for m in rec.messages],
         "duplicate_of": rec.duplicate_of,
     }
     if pdf:
         entry["pdf"] = pdf_name(rec.document) if rec.document and rec.pdf_fresh else None
-    return entry
+    line = json.dumps(entry, ensure_ascii=False)
+    reviewed = review.messages_json(rec.shown) if review is not None else None
+    if reviewed is None:
+        return line
+    own = json.dumps(entry["messages"], ensure_ascii=False)
+    merged = reviewed if own == "[]" else f"{own[:-1]}, {reviewed[1:]}"
+    return line.replace(f'"messages": {own}', f'"messages": {merged}', 1)
 
 
 def write_report(run: Build, *, completed: bool, exit_status: int, reason: str | None = None) -> None:
@@ -95,7 +101,7 @@ def write_report(run: Build, *, completed: bool, exit_status: int, reason: str |
     atomic_write(run.out / REPORT_NAME, lambda f: _write(f, report, entries, run.review))
 
 
-def _write(f: BinaryIO, report: dict, entries: Iterable[dict], review=None) -> None:
+def _write(f: BinaryIO, report: dict, entries: Iterable[str], review=None) -> None:
     """The run report, readable and fast at 100,000 workbooks: the top level indented, each
     workbook entry on a line of its own (json's C encoder), written as it is made — the
     report never exists whole in memory."""
@@ -104,7 +110,7 @@ def _write(f: BinaryIO, report: dict, entries: Iterable[dict], review=None) -> N
     out.write(head + '"workbooks": [')
     separator = "\n    "
     for entry in entries:
-        out.write(separator + json.dumps(entry, ensure_ascii=False))
+        out.write(separator + entry)
         separator = ",\n    "
     out.write("]" if separator == "\n    " else "\n  ]")
     if review is not None:  # "review" (DESIGN §9), streamed from the review's file (Review.write_json)

@@ -126,6 +126,10 @@ class StoredResults:
             if i % 1000 == 0:
                 give_back_freed_memory()
 
+    def message_count(self) -> int:
+        """Findings of every workbook (汇总表's 校验问题), without reading a branch."""
+        return sum(len(rec.messages) for rec in self.run.records)
+
     def branch_of(self, source: str) -> Branch | None:
         if self._versions is None:
             self._versions = {r.shown: r.version for r in self.run.records if r.version is not None}

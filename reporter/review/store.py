@@ -27,6 +27,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import TextIO
 
@@ -55,6 +56,8 @@ CREATE TABLE findings (
 CREATE TABLE pairs (a_branch TEXT NOT NULL, a_source TEXT NOT NULL, b_branch TEXT NOT NULL, pair TEXT NOT NULL);
 CREATE TABLE groups (id INTEGER PRIMARY KEY, size INTEGER NOT NULL, similarity_min REAL NOT NULL);
 CREATE TABLE group_items (grp INTEGER NOT NULL, item TEXT NOT NULL);
+CREATE TABLE workbook_json (source TEXT PRIMARY KEY, messages TEXT NOT NULL);
+CREATE TABLE review_json (text TEXT NOT NULL);
 """
 _INDEXES = """
 CREATE INDEX findings_in_order ON findings(o_branch, source, o_sheet, o_row, o_code, cell);
@@ -167,6 +170,40 @@ class Writer:
         self.db.execute("INSERT INTO meta VALUES (?, ?, ?)", (key, measure, base))
         self.db.execute("COMMIT")
         self.db.executescript(_INDEXES)
+        self._texts()
+
+    def _texts(self) -> None:
+        """run-report.json's texts, made once: each workbook's R6xx messages and the ``review``
+        section (an unchanged run copies them instead of encoding thousands of findings again)."""
+        review = Review(self.db)
+        self.db.execute("BEGIN")
+        rows = self.db.execute("SELECT source, level, code, message, sheet, cell FROM findings "
+                               "ORDER BY source, o_sheet, o_row, o_code, cell, rowid")
+        self._rows("workbook_json", 2, (
+            (source, _json([Message(*row[1:]).to_json() for row in group]))
+            for source, group in groupby(rows, key=lambda row: row[0])))
+        chunks = _Chunks(self.db)
+        review.write_json(chunks)
+        chunks.flush()
+        self.db.execute("COMMIT")
+
+
+class _Chunks:
+    """A text file's ``write`` into the table review_json, 64 KB a row."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db, self.parts, self.size = db, [], 0
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= 65536:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.db.execute("INSERT INTO review_json VALUES (?)", ("".join(self.parts),))
+        self.parts, self.size = [], 0
 
 
 def _finding(row: tuple) -> Finding:
@@ -186,6 +223,9 @@ class Review:
         self.db = db
         row = db.execute("SELECT key, measure FROM meta").fetchone()
         self.key, self.measure = row if row else (None, None)
+        # run-report.json's texts, made when the review was (see Writer._texts); absent in an older file
+        self.cached = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'review_json'").fetchone()[0] == 1 \
+            and db.execute("SELECT count(*) FROM review_json").fetchone()[0] > 0
 
     @classmethod
     def open(cls, path: Path) -> Review:
@@ -209,8 +249,16 @@ class Review:
         return tuple(Message(*row) for row in rows)
 
     def get(self, source: str, default=()) -> tuple[Message, ...]:
-        """As a mapping source → messages (run-report.json's workbook entries)."""
+        """As a mapping source → messages."""
         return self.messages_for(source) or default
+
+    def messages_json(self, source: str) -> str | None:
+        """That workbook's R6xx messages as a JSON array (run-report.json), None when it has none."""
+        if self.cached:
+            row = self.db.execute("SELECT messages FROM workbook_json WHERE source = ?", (source,)).fetchone()
+            return row[0] if row else None
+        messages = self.messages_for(source)
+        return _json([m.to_json() for m in messages]) if messages else None
 
     # -- the whole review, streamed ----------------------------------------------
     @property
@@ -252,7 +300,12 @@ class Review:
     def write_json(self, out: TextIO) -> None:
         """run-report.json's ``"review"`` (DESIGN §9) into ``out``, one pair or group item a line:
         ``{"counts": {…}, "similar": [{"a", "b", "similarity"}…], "groups": [{"size",
-        "similarity_min", "items": […]}…]}`` — never whole in memory."""
+        "similarity_min", "items": […]}…]}`` — never whole in memory (copied from the text made
+        with the review when there is one)."""
+        if self.cached:
+            for (text,) in self.db.execute("SELECT text FROM review_json ORDER BY rowid"):
+                out.write(text)
+            return
         out.write('{"counts": ' + _json(self.counts) + ', "similar": [')
         _lines(out, (_json(p) for p in self.pairs()), "\n    ", "\n  ")
         out.write('], "groups": [')

@@ -43,9 +43,9 @@ Modules: :mod:`.cells` (values as XML), :mod:`.styles` (Style, styles.xml),
 from __future__ import annotations
 
 from .cells import DATE_FORMAT, MAX_TEXT, column_letter
-from .sheet import CHUNK_ROWS, Sheet
+from .sheet import CHUNK_ROWS, MAX_ROWS, Sheet
 from .styles import Style
 from .workbook import COMPRESS_LEVEL, Properties, Workbook
 
-__all__ = ["CHUNK_ROWS", "COMPRESS_LEVEL", "DATE_FORMAT", "MAX_TEXT", "Properties", "Sheet", "Style", "Workbook",
+__all__ = ["CHUNK_ROWS", "COMPRESS_LEVEL", "DATE_FORMAT", "MAX_ROWS", "MAX_TEXT", "Properties", "Sheet", "Style", "Workbook",
            "column_letter"]

@@ -10,7 +10,7 @@ from .cells import MAIN_NS, REL_NS, column_letter, stored_width
 from .styles import Styles
 
 CHUNK_ROWS = 250  # rows joined and written at a time (1000 seed-sized rows: ~5 MB more peak memory)
-_MAX_ROWS, _MAX_COLS = 1_048_576, 16_384
+MAX_ROWS, _MAX_COLS = 1_048_576, 16_384
 
 
 class Sheet:
@@ -49,7 +49,7 @@ class Sheet:
         if self._out is None:
             raise ValueError("the worksheet is closed (a later one was added, or the workbook closed)")
         r = self.rows + 1
-        if r > _MAX_ROWS or len(values) > _MAX_COLS:
+        if r > MAX_ROWS or len(values) > _MAX_COLS:
             raise ValueError("beyond the size of an Excel worksheet")
         styles = (styles,) * len(values) if isinstance(styles, int) else tuple(styles)
         if len(styles) != len(values):

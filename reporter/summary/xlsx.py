@@ -18,7 +18,7 @@ from ..config import Config
 from ..model import FileResult, Item, Measure
 from ..schema import SECTIONS
 from ..schema import Column as SchemaColumn
-from ..sheetxml import DATE_FORMAT, Properties, Style, Workbook
+from ..sheetxml import DATE_FORMAT, MAX_ROWS, Properties, Style, Workbook
 from .facts import LEVELS, Facts, accepted_branches
 from .history import TREND_SHEET, trend_columns, trend_rows
 from .opinions import REVIEW_COLUMNS, REVIEW_SHEET, review_rows
@@ -86,32 +86,63 @@ class _Sheet:
     header row (bold, filled, frozen, repeated on print), rows appended."""
 
     def __init__(self, book: Workbook, name: str, columns: Sequence[Column]):
-        # A4 landscape, all columns on one page width.
-        self.ws = ws = book.add_sheet(name, [width for _, width, _ in columns], freeze_rows=1, print_title_rows=1,
-                                      paper=9, landscape=True, fit_width=True)
+        self.book, self.name, self.columns, self.parts = book, name, columns, 1
         base = [_KIND_STYLES[kind] for _, _, kind in columns]
         self.styles = {
             "": [book.style(st) for st in base],
             "overdue": [book.style(replace(st, fill=_OVERDUE_FILL)) for st in base],
             "total": [book.style(replace(st, bold=True, border="top")) for st in base],
         }
-        ws.append([label for label, _, _ in columns], book.style(_KIND_STYLES["header"]))
+        self.ws = self._start(name)
+
+    def _start(self, name: str):
+        # A4 landscape, all columns on one page width.
+        ws = self.book.add_sheet(name, [width for _, width, _ in self.columns], freeze_rows=1, print_title_rows=1,
+                                 paper=9, landscape=True, fit_width=True)
+        ws.append([label for label, _, _ in self.columns], self.book.style(_KIND_STYLES["header"]))
+        return ws
 
     def __enter__(self) -> _Sheet:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        declared = sum(1 for n in self.book.names if n == self.name or n.startswith(f"{self.name}（续"))
+        while exc_info[0] is None and self.parts < declared:  # fewer rows than counted: the rest stay empty
+            self.ws = self._start(continued(self.name, self.parts))
+            self.parts += 1
         self.ws.__exit__(*exc_info)
 
     def add(self, values: Sequence[object], variant: str = "") -> None:
         """A row in the column styles of ``variant`` ("", "overdue", "total"):
         str is always text (never a formula), dates are real dates, None and
-        "" hold no value (the cell keeps its style: overdue rows filled across)."""
+        "" hold no value (the cell keeps its style: overdue rows filled across).
+        A sheet Excel cannot hold goes on in 名称（续1）, 名称（续2）… with the same header
+        (declared beforehand: :func:`sheet_names`)."""
+        if self.ws.rows >= MAX_ROWS:
+            self.ws.auto_filter()
+            self.ws = self._start(continued(self.name, self.parts))
+            self.parts += 1
         self.ws.append(values, self.styles[variant])
 
     def filter(self) -> None:
         """Auto-filter over the header and the rows added so far."""
         self.ws.auto_filter()
+
+
+def continued(name: str, part: int) -> str:
+    return f"{name}（续{part}）"
+
+
+def sheet_names(name: str, rows: int) -> list[str]:
+    """A sheet of ``rows`` rows under its header, and the sheets it goes on in beyond Excel's limit."""
+    parts = max(1, -(-rows // (MAX_ROWS - 1)))
+    return [name, *(continued(name, k) for k in range(1, parts))]
+
+
+def _message_count(results: Iterable[FileResult]) -> int:
+    """The rows of 校验问题 (the build's results count them without reading a branch)."""
+    count = getattr(results, "message_count", None)
+    return count() if count is not None else sum(len(r.messages) for r in results)
 
 
 def _overview(book: Workbook, facts: Facts) -> None:
@@ -164,7 +195,13 @@ def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config
                      notices: list[str] | None = None, out: BinaryIO | None = None) -> bytes:
     """汇总表.xlsx as bytes, or written straight into ``out`` (then b"": the build's way, so a
     100,000-branch workbook is never in memory)."""
-    names = (*SHEETS, *((REVIEW_SHEET,) if facts.review is not None else ()), *((TREND_SHEET,) if facts.trend else ()))
+    p, c, m = facts.totals()
+    rows = {"总览": len(facts.rows) + 1, "问题清单": p, "原因清单": c, "整改清单": m,
+            "分类统计": len(facts.accepted) + 1, "校验问题": _message_count(results),
+            REVIEW_SHEET: sum(facts.review.counts.values()) if facts.review is not None else 0}
+    names = [part for name in SHEETS for part in sheet_names(name, rows[name])]
+    names += sheet_names(REVIEW_SHEET, rows[REVIEW_SHEET]) if facts.review is not None else []
+    names += [TREND_SHEET] if facts.trend else []
     book = Workbook(names, Properties(title="专题组织生活会对照检查材料汇总表", author="reporter",
                                        comments=f"逾期判断日期：{as_of.isoformat()}"), out=out)
     _overview(book, facts)
