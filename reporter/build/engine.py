@@ -107,8 +107,10 @@ class Build:
         self._timed("process", self._map)
         self._timed("documents", finish_documents, self)
         self.save_state()
+        leftovers = set(self.owned.leftovers)
         self._timed("pdf", make_pdfs, self)
-        self.save_state()  # the PDFs' stat keys
+        if self.o.pdf or self.owned.leftovers != leftovers:
+            self.save_state()  # the PDFs' stat keys, or PDFs it could not remove (else nothing changed)
         for rec in self.records:
             rec.forget_state()
         self.owned.forget_files()
