@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .pool import Item
 
 RACY_NS = 2_000_000_000
+PREFETCH = 500  # state entries read at once
 
 
 def stat_key(path: str | Path) -> tuple[int, int] | None:
@@ -60,7 +61,10 @@ def _digest(data: bytes) -> str:
 
 def tasks(run: Build) -> Iterator[Item]:
     """The workbooks to process, read in order (the others are decided on the way)."""
+    prefetch = getattr(run.entries, "prefetch", None)  # the store's entries, PREFETCH at a time
     for index, rec in enumerate(run.records):
+        if prefetch is not None and index % PREFETCH == 0:
+            prefetch([r.source for r in run.records[index:index + PREFETCH]])
         data = read(run, rec)
         if data is None:
             run.log.advance()

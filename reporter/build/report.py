@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -97,8 +97,17 @@ def write_report(run: Build, *, completed: bool, exit_status: int, reason: str |
         "jobs": run.jobs,
         "timings": {k: round(v, 3) for k, v in run.timings.items()},
     }
-    entries = (workbook_json(rec, run.o.pdf, run.review) for rec in records)
+    entries = _entries(records, run.o.pdf, run.review)
     atomic_write(run.out / REPORT_NAME, lambda f: _write(f, report, entries, run.review))
+
+
+def _entries(records: list[Record], pdf: bool, review, batch: int = 500) -> Iterator[str]:
+    """Each workbook's entry as a line; the review's messages read ``batch`` workbooks at a time."""
+    prefetch = getattr(review, "prefetch", None)
+    for i, rec in enumerate(records):
+        if prefetch is not None and i % batch == 0:
+            prefetch([r.shown for r in records[i:i + batch]])
+        yield workbook_json(rec, pdf, review)
 
 
 def _write(f: BinaryIO, report: dict, entries: Iterable[str], review=None) -> None:

@@ -69,20 +69,30 @@ def _digest(rows: Iterable[tuple]) -> int:
 
 
 class StoredEntries:
-    """The state's entries, read from the database one at a time (memory never holds them all)."""
+    """The state's entries, read from the database a few hundred at a time (:meth:`prefetch`, as the
+    workbooks are decided in order) or one at a time (memory never holds them all)."""
+
+    _COLUMNS = ("SELECT s.source, v.sha256, s.source_key, s.fingerprint, s.tool_version, s.model, s.document,"
+                " s.doc_stat, s.pdf_stat, s.status, s.branch, s.counts, s.messages, s.version"
+                " FROM state s JOIN versions v ON v.id = s.version WHERE s.source IN ")
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         self.signature = model_signature()
+        self._rows: dict[str, tuple] = {}  # the prefetched rows, by source's key
+
+    def prefetch(self, sources: list[str]) -> None:
+        """Read the entries of ``sources`` at once (the next few hundred workbooks); the earlier ones go."""
+        keys = [json.dumps(source) for source in sources]
+        self._rows = {row[0]: row for row in self.db.execute(
+            self._COLUMNS + f"({', '.join('?' * len(keys))})", keys)} if keys else {}
 
     def get(self, source: str) -> StateEntry | None:
-        row = self.db.execute(
-            "SELECT v.sha256, s.source_key, s.fingerprint, s.tool_version, s.model, s.document, s.doc_stat,"
-            " s.pdf_stat, s.status, s.branch, s.counts, s.messages, s.version"
-            " FROM state s JOIN versions v ON v.id = s.version WHERE s.source = ?", (json.dumps(source),)).fetchone()
+        stored = json.dumps(source)
+        row = self._rows.pop(stored, None) or self.db.execute(self._COLUMNS + "(?)", (stored,)).fetchone()
         if row is None:
             return None
-        sha, key, fp, tool, model, document, doc_stat, pdf_stat, status, name, counts, msgs, version = row
+        _, sha, key, fp, tool, model, document, doc_stat, pdf_stat, status, name, counts, msgs, version = row
         if model != self.signature:
             return None
         return StateEntry(sha, _t(key), fp, tool, document, _t(doc_stat), _t(pdf_stat), status, name,

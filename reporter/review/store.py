@@ -226,6 +226,8 @@ class Review:
         # run-report.json's texts, made when the review was (see Writer._texts); absent in an older file
         self.cached = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'review_json'").fetchone()[0] == 1 \
             and db.execute("SELECT count(*) FROM review_json").fetchone()[0] > 0
+        self._texts: dict[str, str] = {}  # prefetched messages (see prefetch)
+        self._fetched: set[str] = set()
 
     @classmethod
     def open(cls, path: Path) -> Review:
@@ -252,8 +254,18 @@ class Review:
         """As a mapping source → messages."""
         return self.messages_for(source) or default
 
+    def prefetch(self, sources: list[str]) -> None:
+        """Read the messages of ``sources`` at once (the next few hundred entries of the run report)."""
+        if self.cached and sources:
+            self._texts = dict(self.db.execute(
+                f"SELECT source, messages FROM workbook_json WHERE source IN ({', '.join('?' * len(sources))})",
+                sources))
+            self._fetched = set(sources)
+
     def messages_json(self, source: str) -> str | None:
         """That workbook's R6xx messages as a JSON array (run-report.json), None when it has none."""
+        if self.cached and source in self._fetched:
+            return self._texts.get(source)
         if self.cached:
             row = self.db.execute("SELECT messages FROM workbook_json WHERE source = ?", (source,)).fetchone()
             return row[0] if row else None
