@@ -67,8 +67,8 @@ def built(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     step = reviewing.review_step
 
-    def review_step(run):
-        done = step(run)
+    def review_step(run, apart=False):
+        done = step(run, apart)
         counted["review"].append(r601_alive() - before)
         return done
 

@@ -34,14 +34,17 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def load_branch(db: sqlite3.Connection, version: int) -> Branch | None:
-    """The Branch of a version, as the reader gave it (None: the version had none)."""
+def load_branch(db: sqlite3.Connection, version: int, only: str | None = None) -> Branch | None:
+    """The Branch of a version, as the reader gave it (None: the version had none); ``only``
+    "problems", "causes" or "measures": those items alone (the others left empty)."""
     head = db.execute("SELECT info, template_version FROM versions WHERE id = ?", (version,)).fetchone()
     if head is None or head[0] is None:
         return None
     found: dict[str, list] = {"problem": [], "cause": [], "measure": []}
+    kinds = tuple(kind for kind, attr, _ in KINDS if only in (None, attr))
     for kind, row, number, headline, details, category, refs, refs_text, owner, deadline, deadline_text, progress \
-            in db.execute(f"SELECT kind, {COLUMNS} FROM items WHERE version = ? ORDER BY kind, position", (version,)):
+            in db.execute(f"SELECT kind, {COLUMNS} FROM items WHERE version = ? AND kind IN ({','.join('?' * len(kinds))})"
+                          " ORDER BY kind, position", (version, *kinds)):
         if kind == "problem":
             found[kind].append(Problem(headline, details, number, row, category))
         elif kind == "cause":

@@ -37,10 +37,11 @@ from .pdfs import make_pdfs
 from .pool import Packed, Supervisor
 from .record import Record, changed_after_read, same_or, shared_counts, timed_out, worker_died
 from .report import REPORT_NAME, config_text, last_report_count, totals, write_report
-from .reviewing import review_step
+from .reviewing import reopen, review_step
+from .side import Side
 from .signals import Interrupted
 from .state import DOCS, PDF, Owned, StateEntry, StateStore, pdf_name
-from .summarize import SUMMARY, give_back_freed_memory, summarize
+from .summarize import SUMMARY, give_back_freed_memory, prepare, summarize
 from .volume import make_volume
 
 
@@ -72,6 +73,7 @@ class Build:
         self.changes: dict = chronicle.empty_changes()  # since the previous completed run (DESIGN §8)
         self.trend: list[dict] | None = None  # the trend's points, read once when the summary needs them
         self.review = None  # the committee's review (reporter.review.Review; None with --no-review)
+        self.facts = None  # the summary's facts and charts, made while the review runs (summarize.prepare)
         self.owned = Owned()  # the only files this tool ever removes (from the state)
         self.entries = {}  # source → StateEntry of the last good build (the store's, read one at a time)
         self.supervisor: Supervisor | None = None  # the map at work, stopped at once on a signal
@@ -115,10 +117,18 @@ class Build:
             rec.forget_state()
         self.owned.forget_files()
         self.changes = self._timed("history", chronicle.progress_and_changes, self)
-        self.review = self._timed("review", review_step, self)  # DESIGN §9: never changes a status
+        # The review (DESIGN §9: it never changes a status) runs on the other core, when there is
+        # something new to review, while 汇编 (§10) and the summary's facts and charts are made here.
+        review = Side(self, review_step, fork=self.o.review and self._anything_new())
+        try:
+            volume = self._timed("volume", make_volume, self)
+            if review.apart:
+                self.facts = self._timed("facts", prepare, self)
+            self.review = self._timed("review", lambda: reopen(self, review.join()))
+        finally:
+            review.stop()
         # The summary reads the branches back from the store, one at a time.
         self.summary = self._timed("summary", summarize, self)
-        volume = self._timed("volume", make_volume, self)  # 汇编 (DESIGN §10)
         if volume:
             self.summary = {**(self.summary or {}), **volume}
         seconds = time.monotonic() - self.t0
@@ -129,6 +139,9 @@ class Build:
         write_report(self, completed=True, exit_status=code)
         self._tell(counts, seconds, code)
         return code
+
+    def _anything_new(self) -> bool:
+        return self.o.force or any(r.status != "unchanged" for r in self.records)
 
     def _timed(self, name: str, step, *args):
         t = time.monotonic()
@@ -294,3 +307,4 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0)) or 1
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+

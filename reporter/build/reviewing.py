@@ -51,8 +51,11 @@ REVIEW_STATE_NAME = ".reporter-review.sqlite"  # the last review and the key of 
 OLD_STATE_NAME = ".reporter-review.json"  # the earlier reuse file (whole JSON), removed
 
 
-def review_step(run: Build) -> Review | None:
-    """The review of this run (None with --no-review), made again only when its inputs changed."""
+def review_step(run: Build, apart: bool = False) -> Review | bool | None:
+    """The review of this run (None with --no-review), made again only when its inputs changed.
+
+    ``apart``: run in the build's side process (:mod:`.side`), which hands back True when
+    there is a review file; the build then opens it (:func:`reopen`)."""
     if not run.o.review:
         return None
     key = review_key(run)
@@ -60,7 +63,15 @@ def review_step(run: Build) -> Review | None:
     if review is None:
         review = _make(run, key)
     run.log.info(counts_line(review))
+    if apart:
+        review.close()
+        return True
     return review
+
+
+def reopen(run: Build, review: Review | bool | None) -> Review | None:
+    """What :func:`review_step` gave, as the build uses it (the file made apart, opened here)."""
+    return Review.open(run.out / REVIEW_STATE_NAME) if review is True else review
 
 
 def base_key(run: Build) -> str:

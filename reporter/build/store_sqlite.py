@@ -19,11 +19,11 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
-from ..model import Message
+from ..model import BranchInfo, Message
 from .db_items import insert_items, load_branch
 from .db_schema import NewerSchema, migrate
 from .state import LoadedState, Owned, StateEntry, model_signature
@@ -278,8 +278,17 @@ class SqliteStore:
         db.execute("COMMIT")
         self._pending = 0
 
-    def branch(self, version: int):
-        return load_branch(self.open(), version)
+    def branch(self, version: int, only: str | None = None):
+        return load_branch(self.open(), version, only)
+
+    def infos(self, versions: list[int], batch: int = 500) -> Iterator[BranchInfo]:
+        """The 基本信息 of these versions, in order (their items not read)."""
+        db = self.open()
+        for start in range(0, len(versions), batch):
+            chunk = versions[start:start + batch]
+            found = dict(db.execute(f"SELECT id, info FROM versions WHERE id IN ({','.join('?' * len(chunk))})",
+                                    chunk))
+            yield from (BranchInfo.from_json(json.loads(found[v])) for v in chunk if found.get(v))
 
 
 def open_sqlite_store(output_dir: Path) -> SqliteStore:

@@ -94,7 +94,8 @@ def _make(run: Build) -> list[str] | None:
     try:
         changes = run.changes if run.changes["since"] else None
         outputs = build_outputs(StoredResults(run), run.config, run.as_of, run.roster, changes=changes,
-                                trend=_trend(run), review=run.review, streamed=True)
+                                trend=_trend(run), review=run.review, streamed=True, facts=run.facts)
+        run.facts = None
         files = [f"{SUMMARY}/{name}" for name in outputs]
         for rel in files:
             atomic_write(run.out / rel, outputs.pop(Path(rel).name))
@@ -110,6 +111,18 @@ def _make(run: Build) -> list[str] | None:
         run.run_error("summary", text)
         return None
     return files
+
+
+def prepare(run: Build):
+    """The summary's facts and charts, made while the review runs on the other core (see
+    :func:`reporter.summary.prepare`); None when that failed: the summary then makes them
+    itself and says what went wrong."""
+    from ..summary import prepare
+
+    try:
+        return prepare(StoredResults(run), run.config, run.as_of, run.roster, trend=_trend(run))
+    except Exception:  # noqa: BLE001 - made again, and reported, with the summary
+        return None
 
 
 class StoredResults:
@@ -130,11 +143,12 @@ class StoredResults:
         """Findings of every workbook (汇总表's 校验问题), without reading a branch."""
         return sum(len(rec.messages) for rec in self.run.records)
 
-    def branch_of(self, source: str) -> Branch | None:
+    def branch_of(self, source: str, only: str | None = None) -> Branch | None:
+        """The branch of ``source`` (``only``: "problems", "causes" or "measures" read, the rest empty)."""
         if self._versions is None:
             self._versions = {r.shown: r.version for r in self.run.records if r.version is not None}
         version = self._versions.get(source)
-        return self.run.store.branch(version) if version is not None else None
+        return self.run.store.branch(version, only) if version is not None else None
 
 
 def _trend(run: Build) -> list[dict]:

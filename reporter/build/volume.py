@@ -102,7 +102,7 @@ def _write(run: Build, recs: list[Record], want_pdf: bool) -> bool | None:
     try:
         branches = StoredBranches(run.store, [r.version for r in recs])
         pdfs = {r.name: p for r in recs if (p := _pdf_of(run, r)) is not None and r.name}
-        parent, theme = _most_common_info(branches)
+        parent, theme = _most_common_info(run.store.infos(branches.versions))
         (run.out / "summary").mkdir(parents=True, exist_ok=True)
         result = write_volume(branches, run.config, run.out / VOLUME_DOCX,
                               run.out / VOLUME_PDF if want_pdf else None, parent=parent, theme=theme,
@@ -139,12 +139,12 @@ class StoredBranches:
         return (self.store.branch(v) for v in self.versions)
 
 
-def _most_common_info(branches) -> tuple[str | None, str | None]:
-    """The 上级党组织 and 会议主题 most branches wrote (the cover's)."""
+def _most_common_info(infos) -> tuple[str | None, str | None]:
+    """The 上级党组织 and 会议主题 most branches wrote (the cover's), from their 基本信息."""
     parents, themes = Counter(), Counter()
-    for b in branches:
-        parents[b.info.parent] += 1
-        themes[b.info.theme] += 1
+    for info in infos:
+        parents[info.parent] += 1
+        themes[info.theme] += 1
     return tuple(next((v for v, _ in c.most_common() if v), None) for c in (parents, themes))
 
 

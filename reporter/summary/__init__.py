@@ -48,8 +48,8 @@ XLSX_NAME, DOCX_NAME = xlsx.NAME, report.NAME
 
 def build_outputs(results: Iterable[FileResult], config: Config, as_of: date, roster: list[str] | None,
                   notices: list[str] | None = None, changes: dict | None = None,
-                  trend: list[dict] | None = None, review=None,
-                  streamed: bool = False) -> dict[str, bytes | Callable[[BinaryIO], object]]:
+                  trend: list[dict] | None = None, review=None, streamed: bool = False,
+                  facts: Facts | None = None) -> dict[str, bytes | Callable[[BinaryIO], object]]:
     """Every output of :data:`WRITERS`: file name → bytes (with ``streamed``, a writer that
     streams gives instead a function writing the file into a binary file: the build's way,
     for :func:`reporter.fsutil.atomic_write`).
@@ -61,12 +61,24 @@ def build_outputs(results: Iterable[FileResult], config: Config, as_of: date, ro
     (since the previous completed run) and ``trend`` come from the history
     store (DESIGN §8): 本期变化, 整改进度 and the trend chart.  ``review``
     (:class:`reporter.review.Review`, None: not reviewed) gives the sheet and
-    the section 审核意见 (DESIGN §9).
+    the section 审核意见 (DESIGN §9).  ``facts``: made beforehand from the same
+    inputs by :func:`prepare` (None: made here).
     """
-    facts = reduce_results(results, config, as_of, roster)
+    if facts is None:
+        facts = reduce_results(results, config, as_of, roster)
     facts.changes, facts.trend, facts.review = changes, trend, review
     return {w.name: (partial(w.write, facts, results, config, as_of, notices) if streamed and w.streams
                      else w.write(facts, results, config, as_of, notices)) for w in WRITERS}
+
+
+def prepare(results: Iterable[FileResult], config: Config, as_of: date, roster: list[str] | None,
+            trend: list[dict] | None = None) -> Facts:
+    """The summary's facts with the report's charts drawn, for ``build_outputs(facts=…)``: what
+    needs no review, which the build makes while the review runs on its other core."""
+    facts = reduce_results(results, config, as_of, roster)
+    facts.trend = trend
+    facts.charts = report.draw_charts(facts, config)
+    return facts
 
 
 def build_summary(results: list[FileResult], config: Config, as_of: date, roster: list[str] | None,

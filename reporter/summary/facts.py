@@ -166,6 +166,7 @@ class Facts:
     changes: dict | None = None  # since the previous completed run (None: no previous run), DESIGN §8
     trend: list[dict] | None = None  # one point per as-of date (see reporter.build.changes.trend)
     review: object | None = None  # reporter.review.Review (None: not reviewed), DESIGN §9
+    charts: dict | None = None  # the report's charts drawn beforehand (report.draw_charts; None: with the report)
 
     @property
     def accepted(self) -> Accepted:
@@ -269,16 +270,21 @@ def _slim(info: BranchInfo) -> BranchInfo:
                       info.meeting_date)
 
 
-def accepted_branches(facts: Facts, results: Iterable[FileResult]) -> Iterator[tuple[Row, Branch]]:
+def accepted_branches(facts: Facts, results: Iterable[FileResult], only: str | None = None
+                      ) -> Iterator[tuple[Row, Branch]]:
     """Each accepted row with its branch, in the rows' order, one at a time: from
-    ``results.branch_of(source)`` when the results can look one up (the
-    build's stream from its database), else from a pass over ``results``."""
+    ``results.branch_of(source, only)`` when the results can look one up (the
+    build's stream from its database: ``only`` "problems", "causes" or "measures"
+    reads those items alone), else from a pass over ``results``."""
     lookup = getattr(results, "branch_of", None)
     if lookup is None:
         sources = {row.source for row in facts.accepted}
-        lookup = {r.source: r.branch for r in results if r.source in sources}.get
+        found = {r.source: r.branch for r in results if r.source in sources}
+        for row in facts.accepted:
+            yield row, found.get(row.source)
+        return
     for row in facts.accepted:
-        yield row, lookup(row.source)
+        yield row, lookup(row.source, only)
 
 
 def _oldest(overdue: list[tuple[Row, Measure]]) -> list[tuple[Row, Measure]]:

@@ -30,22 +30,28 @@ def trend_rows(facts: Facts, config: Config) -> list[list[object]]:
             for p in facts.trend or ()]
 
 
-def trend_chart(facts: Facts, config: Config, notices: list[str] | None, log) -> Iterator[AnyBlock]:
-    """The line chart under 整改进展, once there are two as-of dates."""
+def trend_chart_of(facts: Facts, config: Config):
+    """The line chart of 整改进展's trend (a :class:`.chart.Chart`), once there are two as-of dates."""
     points = facts.trend or []
     if len(points) < 2:
-        return
+        return None
     from .chart import line_chart
 
     series = {"措施总数": [p["measures"] for p in points]}
     series.update({s: [p["progress"].get(s, 0) for p in points] for s in _statuses(config)})
     series["逾期"] = [p["overdue"] for p in points]
-    chart = line_chart([p["as_of"] for p in points], series)
+    return line_chart([p["as_of"] for p in points], series)
+
+
+def trend_chart(facts: Facts, chart, notices: list[str] | None, log) -> Iterator[AnyBlock]:
+    """The trend chart's paragraph and picture under 整改进展 (``chart`` None: fewer than two dates)."""
+    if chart is None:
+        return
     if chart.warning:
         log.warning(chart.warning)
         if notices is not None:
             notices.append(chart.warning)
-    yield Block("body", f"按各判断日期最后一次运行统计，整改措施完成情况变化趋势见下图（共{len(points)}个日期，"
+    yield Block("body", f"按各判断日期最后一次运行统计，整改措施完成情况变化趋势见下图（共{len(facts.trend)}个日期，"
                         "明细见汇总表“整改进度”工作表）。")
     yield Picture(chart.png, 150, svg=chart.svg, caption="整改措施完成情况变化趋势")
 

@@ -15,8 +15,8 @@ from ..docx import AnyBlock, Block, Picture, Table, render_blocks
 from ..model import FileResult
 from ..text import chinese_date
 from ..title import break_title
-from .chart import bar_chart
-from .history import changes_blocks, trend_chart
+from .chart import Chart, bar_chart
+from .history import changes_blocks, trend_chart, trend_chart_of
 from .opinions import review_blocks
 from .facts import NAMED_BRANCHES, NO_STATUS, OVERDUE_KEPT, STATUS_WARNING, Facts, Row
 from .typeset import cells, column_widths, typeset
@@ -99,7 +99,17 @@ def _basics(facts: Facts, when: str) -> Iterator[AnyBlock]:
                         f"制定整改措施{_avg(n_m, n_ok)}项。")
 
 
-def _distribution(facts: Facts, notices: list[str] | None) -> Iterator[AnyBlock]:
+def draw_charts(facts: Facts, config: Config) -> dict[str, Chart]:
+    """The report's charts ("bar", and "trend" from two as-of dates on): the slow part of the
+    report, so the build may draw them beforehand on its other core (:attr:`Facts.charts`)."""
+    found = {"bar": bar_chart(list(facts.categories), [facts.category_totals[c] for c in facts.categories], title="")}
+    trend = trend_chart_of(facts, config)
+    if trend is not None:
+        found["trend"] = trend
+    return found
+
+
+def _distribution(facts: Facts, charts: dict[str, Chart], notices: list[str] | None) -> Iterator[AnyBlock]:
     """二、问题分布: the table and the bar chart."""
     n_p = _totals(facts)[0]
     yield Block("heading", "二、问题分布")
@@ -112,7 +122,7 @@ def _distribution(facts: Facts, notices: list[str] | None) -> Iterator[AnyBlock]
         yield Block("body", "尚无通过校验的问题可供统计。")
     yield Table([["方面", "问题数", "占比"], *([c, n, _share(n, n_p)] for c, n in cats), ["合计", n_p, _share(n_p, n_p)]],
                 weights=[3, 1.5, 1.5], center=[False, True, True], caption="各方面问题数量")
-    chart = bar_chart([c for c, _ in cats], [n for _, n in cats], title="")
+    chart = charts["bar"]
     if chart.warning:
         log.warning(chart.warning)
         if notices is not None:
@@ -181,9 +191,10 @@ def _branches(facts: Facts) -> Iterator[AnyBlock]:
 
 def report_blocks(facts: Facts, config: Config, as_of: date, notices: list[str] | None = None) -> list[AnyBlock]:
     when = chinese_date(as_of)
+    charts = facts.charts or draw_charts(facts, config)
     blocks = [Block("title", "\n".join(title_lines(facts, config))), Block("blank"), *_basics(facts, when),
-              *_distribution(facts, notices), *_progress(facts, config, when),
-              *trend_chart(facts, config, notices, log), *changes_blocks(facts), *_absent(facts), *review_blocks(facts),
+              *_distribution(facts, charts, notices), *_progress(facts, config, when),
+              *trend_chart(facts, charts.get("trend"), notices, log), *changes_blocks(facts), *_absent(facts), *review_blocks(facts),
               *_branches(facts)]
     return typeset(_numbered(blocks))
 

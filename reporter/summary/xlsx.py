@@ -169,7 +169,7 @@ def _items(book: Workbook, facts: Facts, results: Iterable[FileResult], config: 
         columns = item_columns(section.key, section.columns) + ([("是否逾期", 9, "text")] if measures else [])
         getters = [VALUES.get(c.key) or (lambda item, i, key=c.key: getattr(item, key)) for c in section.columns]
         with _Sheet(book, ITEM_SHEETS[section.key], columns) as sheet:
-            for row, branch in accepted_branches(facts, results):
+            for row, branch in accepted_branches(facts, results, section.key):
                 for i, item in enumerate(getattr(branch, section.key), 1):
                     values = [row.name, *(get(item, i) for get in getters)]
                     late = measures and item.is_overdue(as_of, config.done_status)
