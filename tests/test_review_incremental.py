@@ -75,6 +75,7 @@ def counted(monkeypatch):
         return check(a, b, threshold)
 
     monkeypatch.setattr(review_run, "band_keys", signing)
+    monkeypatch.setattr(across_module, "band_keys", signing)
     monkeypatch.setattr(across_module, "check", checking)
     return seen
 
@@ -105,7 +106,9 @@ def test_incremental_equals_full_and_checks_only_the_changed_items(tmp_path, cou
                for p in expected[0]["similar"])  # the added workbook's copy is found
     assert not any("测试10党支部.xlsx" in (p["a"]["source"], p["b"]["source"]) for p in expected[0]["similar"])
     mine = [e.text for _, b in changed for e in entries(b, SETTINGS.min_chars)]
-    assert sorted(counted["signed"]) == sorted(mine)  # only the changed workbooks' items are signed …
+    before = {e.text for _, b in corpus for e in entries(b, SETTINGS.min_chars)}
+    new = [text for text in mine if text not in before]
+    assert new and sorted(counted["signed"]) == sorted(new)  # only the changed workbooks' new texts are signed …
     assert counted["checked"] and all(a in mine or b in mine for a, b in counted["checked"])  # … and checked
     incremental.close()
 
@@ -189,3 +192,21 @@ def test_build_incremental_equals_a_fresh_full_review(tmp_path, monkeypatch):
     cfg.write_text("[review]\nsimilar = 0.9\n", "utf-8")
     build(inp, out, "--config", str(cfg))
     assert made[-1] is None  # other [review] settings: a full review
+
+
+def test_a_text_handed_in_by_many_is_signed_once(tmp_path, counted):
+    """A template many branches hand in unchanged is signed once (and still found in every copy)."""
+    from test_review import problems_of
+
+    rng = random.Random(5)
+    template = [(sentence(rng, 6), sentence(rng)) for _ in range(3)]
+    own = [(sentence(rng, 6), sentence(rng)) for _ in range(4)]
+    corpus = [(f"{i}.xlsx", branch(f"第{i}党支部", problems_of([*template, own[i]]))) for i in range(4)]
+    made = review(tmp_path / "r.sqlite", corpus)
+    try:
+        report = made.report
+    finally:
+        made.close()
+    texts = [e.text for _, b in corpus for e in entries(b, SETTINGS.min_chars)]
+    assert len(counted["signed"]) == len(set(texts)) == 3 + 4 < len(texts)
+    assert report["counts"]["R601"] >= 3 * 4  # each template item, in every workbook (once per other copy)

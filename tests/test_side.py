@@ -171,3 +171,12 @@ def _alive(pid: int) -> bool:
             return f.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_relative_folders_work_apart(tmp_path, monkeypatch):
+    """The child opens the store by its path: a relative OUTPUT_DIR (the usual cron line) is fine."""
+    folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["build", "in", "-o", "out", "--as-of", "2024-06-30", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert report(tmp_path / "out")["review"]["counts"]["R601"] > 0

@@ -41,7 +41,7 @@ def _own_connection(store) -> None:
     import sqlite3
 
     _KEPT.append(store.db)
-    store.db = sqlite3.connect(f"{store.path.as_uri()}?mode=ro", uri=True, isolation_level=None,
+    store.db = sqlite3.connect(f"{store.path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None,
                                check_same_thread=False)
 
 
@@ -86,19 +86,19 @@ class Side:
     def _child(self, fd: int) -> None:
         code = 0
         try:
-            from .pool import _die_with_parent
-
-            _die_with_parent(os.getppid(), "fork")
             run = self.run
-            _own_connection(run.store)
-            run.log = _Recorder()
             errors, removed = len(run.run_errors), len(run.removed)
             try:
+                from .pool import _die_with_parent
+
+                _die_with_parent(os.getppid(), "fork")
+                _own_connection(run.store)
+                run.log = _Recorder()
                 result = ("ok", self.step(run, True))
             except Exception:  # noqa: BLE001 - raised again in the main process
                 result = ("error", traceback.format_exc())
-            payload = pickle.dumps((result, run.log.calls, run.run_errors[errors:], run.removed[removed:],
-                                    run.pdf_given_up))
+            calls = run.log.calls if isinstance(run.log, _Recorder) else []
+            payload = pickle.dumps((result, calls, run.run_errors[errors:], run.removed[removed:], run.pdf_given_up))
             with os.fdopen(fd, "wb") as f:
                 f.write(payload)
         except BaseException:  # noqa: BLE001 - whatever happens, the child must not run the parent's code

@@ -28,8 +28,8 @@ import numpy as np
 
 from ..findings import message
 from .rules import Entry, cell
-from .similar import (ANCHORS, SMALL_BUCKET, TextSpill, UnionFind, bucket_pairs, candidate_pairs, digest,
-                      similarity)
+from .similar import (ANCHORS, BANDS, SMALL_BUCKET, TextSpill, UnionFind, band_keys, bucket_pairs, candidate_pairs,
+                      digest, similarity)
 from .store import Writer
 from ..schema import SECTIONS
 
@@ -49,7 +49,8 @@ class Across:
         self._digests = array("q")  # text number → digest
         self._used = bytearray()  # text number → 1 when an item of this review has it
         self._spill = TextSpill()
-        self._keys: list[np.ndarray] = []
+        self._keys: list[np.ndarray] = []  # the band keys of texts 0, 1, … in chunks
+        self._key_chunk, self._key_row = array("i"), array("i")  # text number → where its keys are
         self._union = UnionFind()
         self._item_node, self._item_source = array("i"), array("i")  # 4 bytes each
         self._item_section, self._item_row = array("b"), array("i")
@@ -82,7 +83,7 @@ class Across:
             self._node(key, text)
             keys.append(np.frombuffer(blob, dtype=np.uint64))
         if keys:
-            self._keys.append(np.stack(keys))
+            self._keep_keys(np.stack(keys))
         self._old = len(self._digests)
         self._old_edges = [(self._nodes[a], self._nodes[b], score) for a, b, score in edges]
 
@@ -97,7 +98,28 @@ class Across:
                 fresh.append(i)
             self._item(number, node, item.section, item.row)
         if fresh:
-            self._keys.append(keys[fresh])
+            self._keep_keys(keys[fresh])
+
+    def _keep_keys(self, keys: np.ndarray) -> None:
+        """The band keys of the texts just numbered, in order."""
+        self._key_chunk.extend([len(self._keys)] * len(keys))
+        self._key_row.extend(range(len(keys)))
+        self._keys.append(keys)
+
+    def keys_for(self, texts: Sequence[str]) -> np.ndarray:
+        """The band keys of ``texts`` (as :func:`.similar.band_keys`): signed only for a text not seen
+        before in this review, looked up for the others (a template handed in by many is signed once)."""
+        known = [self._nodes.get(digest(text)) for text in texts]
+        new = [i for i, node in enumerate(known) if node is None]
+        if len(new) == len(texts):
+            return band_keys(texts)
+        out = np.empty((len(texts), BANDS), dtype=np.uint64)
+        if new:
+            out[new] = band_keys([texts[i] for i in new])
+        for i, node in enumerate(known):
+            if node is not None:
+                out[i] = self._keys[self._key_chunk[node]][self._key_row[node]]
+        return out
 
     def add_known(self, source: str, branch: str, rows: Iterable[tuple[int, int, int]]) -> None:
         """A workbook of the previous review: its items' (section, row, text digest)."""

@@ -48,8 +48,11 @@ def run_review(workbooks: Iterable[tuple], settings: ReviewSettings, path: Path 
                     across.add_known(source, name or "", prior.items(source))
                 continue
             items = entries(branch, settings.min_chars)
-            keys = band_keys([item.text for item in items]) if items and (across or settings.r602) else np.zeros(
-                (len(items), 0), dtype=np.uint64)
+            texts = [item.text for item in items]
+            if not items or not (across or settings.r602):
+                keys = np.zeros((len(items), 0), dtype=np.uint64)
+            else:
+                keys = across.keys_for(texts) if across is not None else band_keys(texts)
             name = branch.info.name or None
             writer.source(source, sha, name)
             for m in branch_findings(branch, settings, items, keys):
