@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from functools import cache
+from typing import Callable, NamedTuple
+
+
+def _lazy(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """The compiled pattern, made on first call (``_NAME().match(…)``): compiling all of them
+    took ~10 ms, paid by every command that imports this module though most use none."""
+    return cache(lambda: re.compile(pattern, flags))
 
 # Characters XML 1.0 cannot hold (C0 controls except tab/LF/CR, U+FFFE/FFFF,
 # lone surrogates).  They are removed wherever workbook text can reach.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XML_ILLEGAL = _lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def xml_safe(text: str) -> str:
-    return _XML_ILLEGAL.sub("", text)
+    return _XML_ILLEGAL().sub("", text)
 
 
 # Surrounding whitespace: str.strip() already covers U+3000 and U+00A0; add
@@ -20,15 +27,15 @@ def xml_safe(text: str) -> str:
 _STRIP = " \t\r\n\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff"
 
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_LINEBREAK = re.compile(r"[ \t\u3000\u00a0]*(?:\r\n|\r|\n|\u2028|\u2029|\x0b)+[ \t\u3000\u00a0]*")
-_CJK_CHAR = re.compile(f"[{_CJK}]")
-_LINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b]")
+_LINEBREAK = _lazy(r"[ \t\u3000\u00a0]*(?:\r\n|\r|\n|\u2028|\u2029|\x0b)+[ \t\u3000\u00a0]*")
+_CJK_CHAR = _lazy(f"[{_CJK}]")
+_LINES = _lazy(r"\r\n|[\r\n\u2028\u2029\x0b]")
 
 
 def _join(match: re.Match, text: str) -> str:
     before = text[match.start() - 1] if match.start() > 0 else ""
     after = text[match.end()] if match.end() < len(text) else ""
-    if _CJK_CHAR.match(before) or _CJK_CHAR.match(after):
+    if _CJK_CHAR().match(before) or _CJK_CHAR().match(after):
         return ""
     return " "
 
@@ -53,7 +60,7 @@ def clean(value: object) -> str:
     if not text:
         return ""
     if "\n" in text or "\r" in text or "\u2028" in text or "\u2029" in text or "\x0b" in text:
-        text = _LINEBREAK.sub(lambda m: _join(m, text), text)
+        text = _LINEBREAK().sub(lambda m: _join(m, text), text)
     return text
 
 
@@ -68,7 +75,7 @@ _SEP = rf"(?:[、，,：:]|{_DOT})"
 _LABEL = "(?:问题|原因|措施|整改措施|举措)"
 # A numbering prefix that cannot be the start of a sentence: （一） (1) 1） 一） ① ⑶ ⒈ ㈡
 # 第一， 第四条␣ 问题一： 原因1： 措施一、 【问题一】 [1]
-_MARKER = re.compile(
+_MARKER = _lazy(
     rf"""^(?:
         [（(]\s*{_NUM}\s*[）)]\s*{_SEP}?
       | {_NUM}\s*[）)]\s*{_SEP}?
@@ -81,11 +88,11 @@ _MARKER = re.compile(
 )
 # A bare numeral and a separator: 一、 1. 1、 — a prefix only when no other numeral of a list
 # follows ("一、二季度", "2、3月份", "一、二、三级" are text).
-_BARE = re.compile(rf"^(?:(?P<cn>{_CN_NUM})\s*[、，,.．]|(?P<digits>[{_DIGITS}]{{1,3}})\s*(?:[、，,]|{_DOT}))\s*")
-_LIST_CN = re.compile(f"[〇{_CN_DIGITS}十]")
-_LIST_DIGITS = re.compile(f"[{_DIGITS}]{{1,2}}(?![{_DIGITS}])")
+_BARE = _lazy(rf"^(?:(?P<cn>{_CN_NUM})\s*[、，,.．]|(?P<digits>[{_DIGITS}]{{1,3}})\s*(?:[、，,]|{_DOT}))\s*")
+_LIST_CN = _lazy(f"[〇{_CN_DIGITS}十]")
+_LIST_DIGITS = _lazy(f"[{_DIGITS}]{{1,2}}(?![{_DIGITS}])")
 # Words that begin with a numeral but are no numeral of a list: "一、十分重视…", "一、四风问题…".
-_NUMERAL_WORDS = re.compile(
+_NUMERAL_WORDS = _lazy(
     r"十分|十四五|十五五|[一二]?十[一二三四五六七八九]?[大届]|一些|一把手|一岗双责|一线|一贯|一直|一定|一味|一度|"
     r"一批|一个|一次|一体|一以贯之|一般|一切|一项|一方面|三会一课|三重一大|三严三实|三个|四风|四个|五个|八项规定"
 )
@@ -93,17 +100,17 @@ _NUMERAL_WORDS = re.compile(
 
 def _numbering(text: str) -> int:
     """Length of the numbering prefix at the start of text (0 when there is none)."""
-    m = _MARKER.match(text)
+    m = _MARKER().match(text)
     if m:
         return m.end()
-    m = _BARE.match(text)
+    m = _BARE().match(text)
     if not m:
         return 0
     rest = text[m.end():]
     if m.group("cn"):
-        if _LIST_CN.match(rest) and not _NUMERAL_WORDS.match(rest):
+        if _LIST_CN().match(rest) and not _NUMERAL_WORDS().match(rest):
             return 0
-    elif _LIST_DIGITS.match(rest):
+    elif _LIST_DIGITS().match(rest):
         return 0
     return m.end()
 
@@ -126,7 +133,7 @@ def strip_numbering(text: str) -> str:
 
 
 # "一是…", "1.…", "（一）…" at the start of a line: a list pasted into one cell.
-_LIST_LINE = re.compile(rf"^[{_CN_DIGITS}十]+是")
+_LIST_LINE = _lazy(rf"^[{_CN_DIGITS}十]+是")
 
 
 def looks_like_list(raw: str) -> bool:
@@ -134,8 +141,8 @@ def looks_like_list(raw: str) -> bool:
     two or more lines that begin with a list marker (一是/二是, 1./2., 1、, （一）, ① …)."""
     if not isinstance(raw, str):
         return False
-    lines = (line.strip(_STRIP) for line in _LINES.split(raw))
-    return sum(1 for line in lines if line and (_LIST_LINE.match(line) or _numbering(line))) >= 2
+    lines = (line.strip(_STRIP) for line in _LINES().split(raw))
+    return sum(1 for line in lines if line and (_LIST_LINE().match(line) or _numbering(line))) >= 2
 
 
 def chinese_number(n: int) -> str:
@@ -187,9 +194,9 @@ def half_width(text: str) -> str:
 
 _CN_VALUE = {ch: i for i, ch in enumerate(_CN_DIGITS)} | {"〇": 0, "○": 0}
 _CN_ONE = "[一二三四五六七八九]"
-_CN_UNITS = re.compile(rf"[零〇○{_CN_DIGITS}]")
-_CN_TENS = re.compile(rf"({_CN_ONE})?十({_CN_ONE})?")
-_CN_HUNDREDS = re.compile(rf"({_CN_ONE})百(?:[零〇]({_CN_ONE})|({_CN_ONE})十({_CN_ONE})?)?")
+_CN_UNITS = _lazy(rf"[零〇○{_CN_DIGITS}]")
+_CN_TENS = _lazy(rf"({_CN_ONE})?十({_CN_ONE})?")
+_CN_HUNDREDS = _lazy(rf"({_CN_ONE})百(?:[零〇]({_CN_ONE})|({_CN_ONE})十({_CN_ONE})?)?")
 
 
 def parse_chinese_int(text: str) -> int | None:
@@ -203,11 +210,11 @@ def parse_chinese_int(text: str) -> int | None:
     text = half_width(text).strip(_STRIP)
     if re.fullmatch(r"[0-9]{1,9}", text):
         return int(text)
-    if _CN_UNITS.fullmatch(text):
+    if _CN_UNITS().fullmatch(text):
         return _CN_VALUE[text]
-    if m := _CN_TENS.fullmatch(text):
+    if m := _CN_TENS().fullmatch(text):
         return _CN_VALUE.get(m.group(1), 1) * 10 + _CN_VALUE.get(m.group(2), 0)
-    if m := _CN_HUNDREDS.fullmatch(text):
+    if m := _CN_HUNDREDS().fullmatch(text):
         tens = _CN_VALUE[m.group(3)] * 10 + _CN_VALUE.get(m.group(4), 0) if m.group(3) else 0
         return _CN_VALUE[m.group(1)] * 100 + _CN_VALUE.get(m.group(2), 0) + tens
     return None
@@ -217,7 +224,7 @@ def parse_chinese_int(text: str) -> int | None:
 
 # Bidirectional embeddings/overrides (U+202A–202E), isolates (U+2066–2069) and marks
 # (U+200E/200F, U+061C): invisible, and they reorder what is printed ("evil" shown as "live").
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_BIDI = _lazy("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 def remove_bidi(text: str) -> tuple[str, bool]:
@@ -226,20 +233,20 @@ def remove_bidi(text: str) -> tuple[str, bool]:
     Call it on a cell's raw text, before :func:`clean`: clean() then strips and joins
     what the removal leaves ("名称 \u200e" → "名称"), exactly as for any other cell.
     """
-    clean_text = _BIDI.sub("", text)
+    clean_text = _BIDI().sub("", text)
     return clean_text, len(clean_text) != len(text)
 
 
 # ---------------------------------------------------------------- dates
 
 _EXCEL_EPOCH = date(1899, 12, 30)
-_DATE_TEXT = re.compile(
+_DATE_TEXT = _lazy(
     r"^\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?|(\d{2})(\d{2}))\s*$"
 )
 # Year, month and day in Chinese numerals: 二〇二四年一月五日, 二〇二三年十二月二十日.
 _CN_YEAR = "[〇○零一二三四五六七八九]{4}"
 _CN_SMALL_NUM = "[〇零一二三四五六七八九十]{1,3}"
-_CN_DATE_TEXT = re.compile(
+_CN_DATE_TEXT = _lazy(
     rf"^({_CN_YEAR}|[0-9]{{4}})\s*年\s*({_CN_SMALL_NUM}|[0-9]{{1,2}})\s*月\s*({_CN_SMALL_NUM}|[0-9]{{1,2}})\s*[日号]$")
 
 
@@ -285,9 +292,9 @@ def parse_date(value: object) -> date | None:
         return None
     text = half_width(str(value)).strip(_STRIP)
     text = re.split(r"[ T]\d{1,2}:\d{2}", text, maxsplit=1)[0]
-    if m := _DATE_TEXT.match(text):
+    if m := _DATE_TEXT().match(text):
         return _make_date(int(m.group(1)), int(m.group(2) or m.group(4)), int(m.group(3) or m.group(5)))
-    if m := _CN_DATE_TEXT.match(text):
+    if m := _CN_DATE_TEXT().match(text):
         return _make_date(_year(m.group(1)), parse_chinese_int(m.group(2)), parse_chinese_int(m.group(3)))
     return None
 
@@ -313,15 +320,15 @@ class Deadline(NamedTuple):
 # Known values meaning "no deadline, never overdue" (alone or several: 长期坚持、持续推进).
 _ONGOING = frozenset({"长期坚持", "长期", "持续推进", "持续开展", "持续整改", "持续", "常态化推进", "常态化",
                       "常态长效", "长效", "常抓不懈", "久久为功", "坚持", "立行立改"})
-_ONGOING_SPLIT = re.compile(r"[、，,；;/\s和及并。.]+")
+_ONGOING_SPLIT = _lazy(r"[、，,；;/\s和及并。.]+")
 _BY = "(?:前|之前|以前|止)?"  # "…前" (by): due on that day / at the end of that month or year
 _Y = rf"({_CN_YEAR}|[0-9]{{4}})"
 _M = rf"({_CN_SMALL_NUM}|[0-9]{{1,2}})"
-_MONTH = re.compile(rf"{_Y}\s*(?:年\s*{_M}\s*月\s*份?\s*(?:[底末]{_BY}|内)?|[-/.]\s*([0-9]{{1,2}}))")
-_YEAR = re.compile(rf"{_Y}\s*(?:年度?)?\s*(?:年?[底末]{_BY}|年?内)?")
-_HALF = re.compile(rf"{_Y}\s*年?度?\s*([上下])半年\s*(?:[底末]{_BY}|内)?")
-_DAY_BY = re.compile(r"(.+?)(?:前|之前|以前|止)")
-_QUARTER = re.compile(rf"{_Y}\s*年?度?\s*(?:第?\s*([一二三四1-4])\s*季度|[Qq]\s*([1-4]))\s*(?:[底末]{_BY}|内)?")
+_MONTH = _lazy(rf"{_Y}\s*(?:年\s*{_M}\s*月\s*份?\s*(?:[底末]{_BY}|内)?|[-/.]\s*([0-9]{{1,2}}))")
+_YEAR = _lazy(rf"{_Y}\s*(?:年度?)?\s*(?:年?[底末]{_BY}|年?内)?")
+_HALF = _lazy(rf"{_Y}\s*年?度?\s*([上下])半年\s*(?:[底末]{_BY}|内)?")
+_DAY_BY = _lazy(r"(.+?)(?:前|之前|以前|止)")
+_QUARTER = _lazy(rf"{_Y}\s*年?度?\s*(?:第?\s*([一二三四1-4])\s*季度|[Qq]\s*([1-4]))\s*(?:[底末]{_BY}|内)?")
 
 
 def _month_end(year: int, month: int) -> date | None:
@@ -333,16 +340,16 @@ def _month_end(year: int, month: int) -> date | None:
 
 def _due(text: str) -> date | None:
     """The due date of a 完成时限 written with month, quarter, half-year or year precision."""
-    if m := _MONTH.fullmatch(text):
+    if m := _MONTH().fullmatch(text):
         month = parse_chinese_int(m.group(2) or m.group(3))
         return _month_end(_year(m.group(1)), month) if month is not None else None
-    if m := _QUARTER.fullmatch(text):
+    if m := _QUARTER().fullmatch(text):
         return _month_end(_year(m.group(1)), 3 * parse_chinese_int(m.group(2) or m.group(3)))
-    if m := _HALF.fullmatch(text):
+    if m := _HALF().fullmatch(text):
         return _month_end(_year(m.group(1)), 6 if m.group(2) == "上" else 12)
-    if m := _YEAR.fullmatch(text):
+    if m := _YEAR().fullmatch(text):
         return _make_date(_year(m.group(1)), 12, 31)
-    if m := _DAY_BY.fullmatch(text):  # 2024年6月30日前
+    if m := _DAY_BY().fullmatch(text):  # 2024年6月30日前
         return parse_date(m.group(1))
     return None
 
@@ -380,7 +387,7 @@ def parse_deadline(value: object) -> Deadline:
     due = parse_date(text)
     if due is not None:
         return Deadline(due, None, False, True)
-    words = set(filter(None, _ONGOING_SPLIT.split(text)))
+    words = set(filter(None, _ONGOING_SPLIT().split(text)))
     if words and words <= _ONGOING:
         return Deadline(None, text, True, True)
     due = _due(half_width(text).replace(" ", ""))
