@@ -10,7 +10,6 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -291,6 +290,8 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
         raise ConfigError(f"配置文件 {p} 不是 UTF-8 编码，请另存为 UTF-8。") from None
     except OSError as exc:
         raise ConfigError(f"无法读取配置文件 {p}：{os_reason(exc)}。") from None
+    import tomllib  # only here: most runs have no configuration file to parse
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

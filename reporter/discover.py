@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .findings import listing, message
 from .labels import shown_path
 from .model import Message
 from .schema import CONVERT_SUFFIXES, WORKBOOK_SUFFIXES
@@ -28,6 +27,8 @@ def name_findings(rel: str) -> tuple[Message, ...]:
             return ()
     except UnicodeDecodeError:
         pass
+    from .findings import message  # imported when needed: an unchanged `build` makes no finding
+
     return (message("W405", name=text),)
 
 
@@ -159,6 +160,8 @@ def duplicates(copies: list[Copy]) -> dict[int, Duplicate]:
 
 
 def duplicate_branch(name: str, count: int, others: list[str], used: str, is_used: bool) -> Message:
+    from .findings import listing, message
+
     others_text = listing(others, total=count - 1)
     if is_used:
         return message("W401", variant="used", count=count, name=name, others=others_text)

@@ -13,7 +13,6 @@ import fcntl
 import os
 import sys
 import shutil
-import socket
 import tempfile
 import unicodedata
 from datetime import datetime
@@ -84,8 +83,6 @@ def write_temp(folder: Path, data: bytes | Callable[[BinaryIO], object], suffix:
 
 def fsync_files(paths: list[str | Path], threads: int = 16) -> None:
     """fsync many files at once: in parallel the file system batches the journal commits."""
-    from concurrent.futures import ThreadPoolExecutor
-
     def sync(path: str | Path) -> None:
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -97,6 +94,8 @@ def fsync_files(paths: list[str | Path], threads: int = 16) -> None:
         for path in paths:
             sync(path)
         return
+    from concurrent.futures import ThreadPoolExecutor  # not for a run with nothing new to sync
+
     with ThreadPoolExecutor(min(threads, len(paths))) as pool:
         for start in range(0, len(paths), 1024):  # a future per file: a bounded number at a time
             list(pool.map(sync, paths[start:start + 1024]))
@@ -187,7 +186,7 @@ class OutputLock:
                 ) from None
             raise UsageError(f"无法锁定输出文件夹 {self.path.parent}：{os_reason(exc)}") from None
         started = datetime.now().astimezone().isoformat(timespec="seconds")
-        info = f"pid={os.getpid()}\nhost={socket.gethostname()}\nstarted={started}\n"
+        info = f"pid={os.getpid()}\nhost={os.uname().nodename}\nstarted={started}\n"  # = socket.gethostname()
         os.ftruncate(fd, 0)
         os.pwrite(fd, info.encode(), 0)
         os.fsync(fd)
@@ -239,11 +238,11 @@ def _unsafe_char(ch: str) -> bool:
     return ch in _UNSAFE or unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u2028\u2029" or not _encodable(ch)
 
 
-def _encodable(ch: str) -> bool:
-    """Whether the file system's encoding can hold ``ch`` (an emoji cannot be a
+def _encodable(text: str) -> bool:
+    """Whether the file system's encoding can hold ``text`` (an emoji cannot be a
     file name under a GBK locale)."""
     try:
-        ch.encode(sys.getfilesystemencoding())
+        text.encode(sys.getfilesystemencoding())
     except UnicodeEncodeError:
         return False
     return True
@@ -257,8 +256,10 @@ def safe_name(name: str, max_chars: int = MAX_NAME_CHARS, max_bytes: int = MAX_N
     Windows' reserved device names get a ``_`` prefix; the result is cut to
     ``max_chars`` characters and ``max_bytes`` UTF-8 bytes.
     """
-    chars = ["_" if _unsafe_char(ch) else ch for ch in name]
-    text = "".join(chars)
+    if name.isprintable() and _UNSAFE.isdisjoint(name) and _encodable(name):
+        text = name  # the usual name, checked at once (no control or separator characters: see _unsafe_char)
+    else:
+        text = "".join("_" if _unsafe_char(ch) else ch for ch in name)
     text = text[:max_chars]
     while len(text.encode("utf-8")) > max_bytes:
         text = text[:-1]

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Iterator
 from .. import __version__
 from ..fsutil import inside
 from ..model import Message
-from ..pipeline import internal_error
 from .record import Record, changed_while_read
 from .state import StateEntry, our_document_name, pdf_name
 
@@ -142,6 +141,7 @@ def _reader_verdict(run: Build, rec: Record, path: Path) -> None:
 
 def verdict(path: Path, config: Config, root: Path, traceback_to=None) -> tuple[Message, ...]:
     """The reader's errors for a file that cannot be read as it is (never empty)."""
+    from ..pipeline import internal_error
     from ..reader import read_path
 
     try:
