@@ -9,26 +9,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..findings import message
 from ..model import Message, status_of
 from .state import StateEntry
 
 
+def _finding(code: str, **fields) -> Message:
+    """The finding ``code`` (the catalogue is imported when needed: an unchanged run makes none)."""
+    from ..findings import message
+
+    return message(code, **fields)
+
+
 def changed_while_read() -> Message:
-    return message("E403")
+    return _finding("E403")
 
 
 def worker_died() -> Message:
-    return message("E404")
+    return _finding("E404")
 
 
 def timed_out(seconds: float) -> Message:
     """For the branch: what to do.  The administrator's advice ([limits] max_seconds) goes to the log."""
-    return message("E405", seconds=seconds)
+    return _finding("E405", seconds=seconds)
 
 
 def changed_after_read() -> Message:
-    return message("W407")
+    return _finding("W407")
 
 
 _COUNTS: dict[tuple, dict[str, int]] = {}

@@ -5,9 +5,14 @@ in a transaction: a run killed at any moment leaves a database that passes
 ``PRAGMA integrity_check``, with that run's row unfinished (interrupted).
 A database that cannot be opened, or that a newer version of the tool made,
 is moved aside with a timestamped name (never deleted) and a new one is
-started.  The state of older versions (``.reporter-state.json``, version 1's
-pickle) is taken over once: the files it records as ours are kept, every
-document is rebuilt, the old file is removed.
+started.  ``PRAGMA quick_check`` reads the whole file (its time grows with
+the history), so it runs only when the last writer did not close the
+database (its ``-wal`` file is still there: killed, disk full) or the file is
+shorter than its header says (a partial copy); a file that is no database
+fails on its header and schema at every open.  The state of older versions
+(``.reporter-state.json``, version 1's pickle) is taken over once: the files
+it records as ours are kept, every document is rebuilt, the old file is
+removed.
 
 Table layout: :mod:`.db_schema`.  Nothing read back is unpickled: a branch
 is rebuilt from its ``versions`` and ``items`` rows (:func:`.db_items.load_branch`).
@@ -15,7 +20,6 @@ is rebuilt from its ``versions`` and ``items`` rows (:func:`.db_items.load_branc
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -52,20 +56,39 @@ def _j(value) -> str | None:
     return text
 
 
+def _messages(messages) -> str:
+    """Findings as stored (JSON text; most workbooks have none)."""
+    return _j([m.to_json() for m in messages]) if messages else "[]"
+
+
+def _key(values: tuple[int, ...] | None) -> str | None:
+    """A stat key as stored: the text json.dumps makes of it, made directly (several a workbook a run)."""
+    if values is not None and all(type(v) is int for v in values):
+        return f"[{', '.join(map(str, values))}]"
+    return _j(values)
+
+
 def _t(text: str | None) -> tuple | None:
-    return None if text is None else tuple(json.loads(text))
+    """A stat key read back (:func:`_key`'s list of integers read directly; anything else as JSON)."""
+    if text is None:
+        return None
+    try:
+        return tuple(map(int, text[1:-1].split(", ")))
+    except ValueError:
+        return tuple(json.loads(text))
 
 
 STATE_COLUMNS = ("source, version, source_key, fingerprint, tool_version, model, document, doc_stat, pdf_stat,"
                  " status, branch, counts, messages")
 
 
-def _digest(rows: Iterable[tuple]) -> int:
-    """An order-independent digest of the state's rows (equal: the state is unchanged), in constant memory."""
-    total = 0
-    for row in rows:
-        total += int.from_bytes(hashlib.blake2b(repr(row).encode("utf-8", "surrogatepass"), digest_size=16).digest())
-    return total % (1 << 128)
+def _shorter_than_its_pages(db: sqlite3.Connection, path: Path) -> bool:
+    """A file cut short (a partial copy): it holds fewer pages than its header counts."""
+    pages = db.execute("PRAGMA page_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
+    try:
+        return os.path.getsize(path) < pages
+    except OSError:
+        return True
 
 
 class StoredEntries:
@@ -80,6 +103,7 @@ class StoredEntries:
         self.db = db
         self.signature = model_signature()
         self._rows: dict[str, tuple] = {}  # the prefetched rows, by source's key
+        self._counts: dict[str, dict[str, int]] = {}  # counts as stored → parsed (shared, never changed)
 
     def prefetch(self, sources: list[str]) -> None:
         """Read the entries of ``sources`` at once (the next few hundred workbooks); the earlier ones go."""
@@ -95,8 +119,11 @@ class StoredEntries:
         _, sha, key, fp, tool, model, document, doc_stat, pdf_stat, status, name, counts, msgs, version = row
         if model != self.signature:
             return None
+        if counts not in self._counts:  # a few distinct counts among all workbooks: each parsed once
+            self._counts[counts] = json.loads(counts)
+        messages = tuple(Message.from_json(m) for m in json.loads(msgs)) if msgs != "[]" else ()
         return StateEntry(sha, _t(key), fp, tool, document, _t(doc_stat), _t(pdf_stat), status, name,
-                          json.loads(counts), tuple(Message.from_json(m) for m in json.loads(msgs)), version)
+                          self._counts[counts], messages, version)
 
 
 class SqliteStore:
@@ -109,7 +136,7 @@ class SqliteStore:
         self.run_id: int | None = None
         self.notices: list[str] = []
         self._pending = 0  # versions written in the open transaction
-        self._saved: tuple | None = None  # the state table's rows as last loaded or saved (equal: not rewritten)
+        self._leftovers: set[str] | None = None  # as last loaded or saved (None: the state is always written)
 
     # -- opening ---------------------------------------------------------------
     def open(self) -> sqlite3.Connection:
@@ -122,11 +149,13 @@ class SqliteStore:
         return self.db
 
     def _open(self) -> sqlite3.Connection:
+        unclean = os.path.exists(f"{self.path}-wal")  # looked at before connecting (which makes one)
         db = connect(self.path)
         try:
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            if (unclean or _shorter_than_its_pages(db, self.path)) and \
+                    db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("quick_check failed")
-            migrate(db)
+            migrate(db)  # reads the header and the schema: a file that is no database fails here
         except BaseException:
             db.close()
             raise
@@ -169,34 +198,51 @@ class SqliteStore:
         owned.note_leftovers(p for (p,) in db.execute("SELECT path FROM leftovers"))
         for document, doc_stat, pdf_stat in db.execute("SELECT document, doc_stat, pdf_stat FROM state"):
             owned.note(document, _t(doc_stat), _t(pdf_stat))
-        self._saved = (_digest(db.execute(f"SELECT {STATE_COLUMNS} FROM state")), set(owned.leftovers))
+        self._leftovers = set(owned.leftovers)
         return LoadedState(StoredEntries(db), owned, notices=self.notices)
 
     def save(self, entries: Mapping[str, StateEntry] | Callable[[], Iterable[tuple[str, StateEntry]]],
              leftovers: set[str]) -> None:
         """Replace the state with ``entries`` (a mapping, or a function giving (source, entry)
-        pairs — called twice, so no dict of every entry is needed); an unchanged state is not rewritten."""
+        pairs, called once: no dict of every entry is needed); an unchanged state is not rewritten.
+
+        The new rows go to a temporary table first and are compared there with the stored
+        ones, in SQL (a run with nothing new writes nothing to the database file)."""
         pairs = entries.items if isinstance(entries, Mapping) else entries
         signature = model_signature()
+        made: dict[tuple, str] = {}
 
-        def rows():
-            for source, e in pairs():
-                yield (json.dumps(source), e.version, _j(e.source_key), e.fingerprint, e.tool_version, signature,
-                       e.document, _j(e.doc_stat), _j(e.pdf_stat), e.status, e.name, _j(e.counts),
-                       _j([m.to_json() for m in e.messages]))
+        def counts(value: dict[str, int]) -> str:  # a few distinct counts among all workbooks: each made once
+            key = tuple(value.items())
+            if key not in made:
+                made[key] = _j(value)
+            return made[key]
 
-        saved = (_digest(rows()), set(leftovers))
-        if saved == self._saved:
-            return  # an unchanged run rewrites nothing
+        rows = ((json.dumps(source), e.version, _key(e.source_key), e.fingerprint, e.tool_version, signature,
+                 e.document, _key(e.doc_stat), _key(e.pdf_stat), e.status, e.name, counts(e.counts),
+                 _messages(e.messages))
+                for source, e in pairs())
         db = self.open()
         self._begin()
-        db.execute("DELETE FROM state")
-        db.executemany(f"INSERT INTO state ({STATE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows())
+        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS new_state AS SELECT {STATE_COLUMNS} FROM state WHERE 0")
+        db.execute("DELETE FROM temp.new_state")
+        db.executemany(f"INSERT INTO temp.new_state ({STATE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        same = db.execute(f"SELECT (SELECT count(*) FROM main.state) = (SELECT count(*) FROM temp.new_state)"
+                          f" AND NOT EXISTS (SELECT {STATE_COLUMNS} FROM temp.new_state"
+                          f" EXCEPT SELECT {STATE_COLUMNS} FROM main.state)").fetchone()[0]
+        if same and self._leftovers == leftovers:
+            db.execute("DELETE FROM temp.new_state")
+            db.execute("COMMIT")  # an unchanged run rewrites nothing (the versions written so far are kept)
+            self._pending = 0
+            return
+        db.execute("DELETE FROM main.state")
+        db.execute(f"INSERT INTO main.state ({STATE_COLUMNS}) SELECT {STATE_COLUMNS} FROM temp.new_state")
+        db.execute("DELETE FROM temp.new_state")
         db.execute("DELETE FROM leftovers")
         db.executemany("INSERT INTO leftovers VALUES (?)", ((p,) for p in sorted(leftovers)))
         db.execute("COMMIT")
         self._pending = 0
-        self._saved = saved
+        self._leftovers = set(leftovers)
         from .legacy import remove_old_state
 
         remove_old_state(self.out)
@@ -246,7 +292,7 @@ class SqliteStore:
         self._begin()
         db.execute("DELETE FROM run_workbooks WHERE run = ?", (self.run_id,))
         db.executemany("INSERT INTO run_workbooks VALUES (?,?,?,?,?,?,?,?)",
-                       ((self.run_id, *row[:6], _j([m.to_json() for m in row[6]])) for row in rows))
+                       ((self.run_id, *row[:6], _messages(row[6])) for row in rows))
         db.execute("UPDATE versions SET last_run = ? WHERE id IN (SELECT version FROM run_workbooks WHERE run = ?)",
                    (self.run_id, self.run_id))
         db.execute("COMMIT")
