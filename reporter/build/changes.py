@@ -11,13 +11,25 @@ from __future__ import annotations
 import sqlite3
 
 _SOURCES = "SELECT w.source, v.sha256 FROM run_workbooks w LEFT JOIN versions v ON v.id = w.version WHERE w.run = ?"
-_MEASURES = ("SELECT w.branch, w.source, i.row, i.number, i.headline, i.progress, i.deadline"
-             " FROM run_workbooks w JOIN items i ON i.version = w.version AND i.kind = 'measure'"
-             " WHERE w.run = {run} AND w.status != 'failed' AND w.duplicate_of IS NULL AND w.branch IS NOT NULL")
-_PAIRS = (f"WITH cur AS ({_MEASURES.format(run=':cur')})"
-          " SELECT cur.branch, cur.source, cur.row, cur.headline, prev.progress, cur.progress, cur.deadline,"
-          " prev.deadline FROM cur JOIN temp.previous_measures prev ON prev.branch = cur.branch"
-          " AND prev.number = cur.number AND prev.headline = cur.headline ")
+# The workbooks whose measures count (not failed, not a duplicate copy, a 支部名称).
+_COUNTED = "w.status != 'failed' AND w.duplicate_of IS NULL AND w.branch IS NOT NULL"
+_COMPLETED = "i.progress = :done AND coalesce(p.progress, '') != :done"
+_OVERDUE = "i.deadline IS NOT NULL AND i.deadline < :as_of AND coalesce(i.progress, '') != :done"
+_WAS_OVERDUE = "p.deadline IS NOT NULL AND p.deadline < :prev_as_of AND coalesce(p.progress, '') != :done"
+# Each measure of this run (i) paired with each measure of the previous run of the same identity (p),
+# where it was completed or became overdue.  The condition on i alone comes first, so only the
+# measures that are done or overdue now are paired; the previous run's workbooks are found by
+# branch in temp.previous_workbooks.
+_PAIRS = (
+    "SELECT w.branch, w.source, i.row, i.headline, p.progress, i.progress, i.deadline, " + _COMPLETED +
+    " FROM run_workbooks w JOIN items i ON i.version = w.version AND i.kind = 'measure'"
+    " JOIN temp.previous_workbooks pw ON pw.branch = w.branch"
+    " JOIN items p ON p.version = pw.version AND p.kind = 'measure' AND p.number = i.number"
+    " AND p.headline = i.headline"
+    f" WHERE w.run = :cur AND {_COUNTED} AND (i.progress = :done OR {_OVERDUE})"
+    f" AND ({_COMPLETED} OR ({_OVERDUE} AND NOT ({_WAS_OVERDUE})))"
+    " ORDER BY w.branch, i.number, w.source, i.row"
+)
 
 
 def empty_changes(since: str | None = None) -> dict:
@@ -42,23 +54,20 @@ def changes(db: sqlite3.Connection, run: int, as_of: str, done_status: str) -> d
     result["new"] = sorted(s for s in now if s not in before)
     result["removed"] = sorted(s for s in before if s not in now)
     result["changed"] = sorted(s for s in now if s in before and now[s] != before[s])
-    # The previous run's measures, indexed by identity (a temporary table: the database file is not touched).
-    db.execute("DROP TABLE IF EXISTS temp.previous_measures")
-    db.execute(f"CREATE TEMP TABLE previous_measures AS {_MEASURES.format(run='?')}", (prev_id,))
-    db.execute("CREATE INDEX temp.previous_measures_identity ON previous_measures (branch, number, headline)")
+    # The previous run's workbooks, indexed by branch (a temporary table: the database file is not touched).
+    db.execute("DROP TABLE IF EXISTS temp.previous_workbooks")
+    db.execute(f"CREATE TEMP TABLE previous_workbooks AS SELECT w.branch, w.version FROM run_workbooks w"
+               f" WHERE w.run = ? AND {_COUNTED}", (prev_id,))
+    db.execute("CREATE INDEX temp.previous_workbooks_branch ON previous_workbooks (branch)")
     params = {"cur": run, "done": done_status, "as_of": as_of, "prev_as_of": prev_as_of}
-    order = " ORDER BY cur.branch, cur.number, cur.source"
-    for branch, source, row, measure, was, is_, _, _ in db.execute(
-            _PAIRS + "WHERE cur.progress = :done AND coalesce(prev.progress, '') != :done" + order, params):
-        result["measures_completed"].append(
-            {"branch": branch, "source": source, "row": row, "measure": measure, "from": was, "to": is_})
-    late = ("WHERE cur.deadline IS NOT NULL AND cur.deadline < :as_of AND coalesce(cur.progress, '') != :done"
-            " AND NOT (prev.deadline IS NOT NULL AND prev.deadline < :prev_as_of"
-            " AND coalesce(prev.progress, '') != :done)")
-    for branch, source, row, measure, _, _, deadline, _ in db.execute(_PAIRS + late + order, params):
-        result["became_overdue"].append(
-            {"branch": branch, "source": source, "row": row, "measure": measure, "deadline": deadline})
-    db.execute("DROP TABLE temp.previous_measures")
+    for branch, source, row, measure, was, is_, deadline, completed in db.execute(_PAIRS, params):
+        if completed:
+            result["measures_completed"].append(
+                {"branch": branch, "source": source, "row": row, "measure": measure, "from": was, "to": is_})
+        else:
+            result["became_overdue"].append(
+                {"branch": branch, "source": source, "row": row, "measure": measure, "deadline": deadline})
+    db.execute("DROP TABLE temp.previous_workbooks")
     return result
 
 
