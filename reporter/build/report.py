@@ -46,6 +46,9 @@ def totals(records: list[Record]) -> dict[str, int]:
     return counts
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps makes one a call with options
+
+
 def workbook_json(rec: Record, pdf: bool, review=None) -> str:
     """One workbook's entry as a line of JSON; ``review`` (a :class:`reporter.review.Review`)
     adds that workbook's R6xx messages, spliced in as the review's file keeps them as text."""
@@ -61,11 +64,11 @@ def workbook_json(rec: Record, pdf: bool, review=None) -> str:
     }
     if pdf:
         entry["pdf"] = pdf_name(rec.document) if rec.document and rec.pdf_fresh else None
-    line = json.dumps(entry, ensure_ascii=False)
+    line = _encode(entry)
     reviewed = review.messages_json(rec.shown) if review is not None else None
     if reviewed is None:
         return line
-    own = json.dumps(entry["messages"], ensure_ascii=False)
+    own = _encode(entry["messages"]) if entry["messages"] else "[]"
     merged = reviewed if own == "[]" else f"{own[:-1]}, {reviewed[1:]}"
     return line.replace(f'"messages": {own}', f'"messages": {merged}', 1)
 
