@@ -125,15 +125,45 @@ def test_validate_accepts_a_folder_or_one_workbook_in_its_help(capsys):
     assert "存放各支部工作簿的文件夹，或单个工作簿" in out
 
 
-def test_help_is_fast_and_imports_nothing_heavy():
-    code = ("import sys, time; t = time.perf_counter(); sys.argv = ['reporter', '--help'];"
+# The libraries and our modules that only real work needs: `--help` and a build with nothing
+# new must not import them (each costs tens of milliseconds; see README 性能).
+HEAVY = ("pandas", "openpyxl", "docx", "matplotlib", "numpy", "rapidfuzz", "lxml", "python_calamine",
+         "reporter.docx", "reporter.reader", "reporter.summary", "reporter.volume", "reporter.review.rules",
+         "reporter.importer", "reporter.ooxml", "reporter.pdf", "concurrent.futures")
+
+
+def heavy_modules_after(*argv: str) -> list[str]:
+    """Run `reporter ARGV` in a fresh interpreter; the HEAVY modules it imported."""
+    code = ("import sys\n"
             "from reporter.cli import main\n"
-            "try: main()\nexcept SystemExit: pass\n"
-            "heavy = [m for m in ('pandas', 'openpyxl', 'docx', 'matplotlib') if m in sys.modules]\n"
-            "print(heavy, file=sys.stderr)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0
-    assert out.stderr.strip() == "[]"
+            "try: main(sys.argv[1:])\nexcept SystemExit: pass\n"
+            f"print('HEAVY', [m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return eval(out.stderr.rsplit("HEAVY ", 1)[1])
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    assert heavy_modules_after("--help") == []
+
+
+def test_an_unchanged_build_imports_nothing_heavy(tmp_path):
+    """The nightly run with nothing new: no worker, document, summary, review or volume machinery."""
+    import json
+
+    from helpers import standard_bytes
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    for i, name in enumerate(("甲党支部", "乙党支部")):
+        (inp / f"{i}.xlsx").write_bytes(standard_bytes(info={"支部名称": name}))
+    argv = ("build", str(inp), "-o", str(out), "--as-of", "2024-06-30", "--quiet")
+    for _ in range(2):  # the second run's summary still has news (本期变化: the first run's workbooks)
+        done = subprocess.run([sys.executable, "-m", "reporter", *argv], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    assert heavy_modules_after(*argv) == []
+    report = json.loads((out / "run-report.json").read_text(encoding="utf-8"))
+    assert report["totals"]["unchanged"] == 2 and report["completed"]
 
 
 # ------------------------------------------------------------------ empty paths (issue 19 item 12)
