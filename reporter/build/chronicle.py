@@ -17,7 +17,6 @@ from ..model import status_of
 from .changes import changes, counts_line, empty_changes
 from .record import Record
 from .report import config_json
-from .state import load_branch
 
 if TYPE_CHECKING:
     from .engine import Build
@@ -32,13 +31,12 @@ def start(run: Build) -> None:
 
 
 def store_version(run: Build, rec: Record) -> None:
-    """The record's version (and items) into the store; its Branch bytes are then given back."""
+    """The record's version (and items) into the store; its rows are then given back."""
     if rec.sha256 is None or rec.version is not None:
         return
-    branch = load_branch(rec.branch_json) if rec.branch_json is not None else None
     status = "failed" if rec.status == "failed" and not rec.own else status_of(rec.own)  # its own findings'
-    rec.version = run.store.add_version(rec.shown, rec.sha256, status, rec.name, rec.counts, rec.own, branch)
-    rec.branch_json = None
+    rec.version = run.store.add_version(rec.shown, rec.sha256, status, rec.name, rec.counts, rec.own, rec.stored)
+    rec.stored = None
 
 
 def record(run: Build) -> None:

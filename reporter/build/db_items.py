@@ -14,20 +14,42 @@ COLUMNS = ("row, number, headline, details, category, problems, problems_as_writ
            " deadline_as_written, progress")
 
 
-def insert_items(db: sqlite3.Connection, version: int, branch: Branch) -> None:
+def json_text(value) -> str | None:
+    """JSON text (readable Chinese; \\u escapes only where a path holds undecodable bytes)."""
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
+
+
+Stored = tuple[str, "int | None", tuple]  # a Branch as the store keeps it: info JSON, template version, item rows
+
+
+def stored_form(branch: Branch | None) -> Stored | None:
+    """A Branch as rows for the store, made in the worker (the build process only inserts them)."""
+    if branch is None:
+        return None
     rows = []
     for kind, attr, sheet in KINDS:
         for position, item in enumerate(getattr(branch, attr), 1):
-            row = [version, kind, position, sheet, item.row, item.number, item.headline, item.details,
-                   getattr(item, "category", None)]
+            row = (kind, position, sheet, item.row, item.number, item.headline, item.details,
+                   getattr(item, "category", None))
             if kind == "measure":
-                row += [json.dumps(list(item.problems)), item.problems_text, item.owner,
-                        item.deadline.isoformat() if item.deadline else None, item.deadline_text, item.status]
+                row += (json.dumps(list(item.problems)), item.problems_text, item.owner,
+                        item.deadline.isoformat() if item.deadline else None, item.deadline_text, item.status)
             else:
-                row += [None] * 6
+                row += (None,) * 6
             rows.append(row)
+    return json_text(branch.info.to_json()), branch.template_version, tuple(rows)
+
+
+def insert_items(db: sqlite3.Connection, version: int, rows: tuple) -> None:
     db.executemany(f"INSERT INTO items (version, kind, position, sheet, {COLUMNS}) VALUES ({','.join('?' * 15)})",
-                   rows)
+                   ((version, *row) for row in rows))
 
 
 def _day(text: str | None) -> date | None:

@@ -218,7 +218,7 @@ class Build:
         if packed.traceback:
             self.log.traceback(rec.shown, packed.traceback)
         rec.status, rec.name, rec.counts, rec.own = packed.status, packed.name, shared_counts(packed.counts), packed.messages
-        rec.branch_json, rec.handled = packed.branch, True
+        rec.stored, rec.handled = packed.stored, True
         if rec.sha256 is not None:
             chronicle.store_version(self, rec)  # the Branch goes to the store now: memory holds none of them
         if packed.document is not None and rec.status != "failed":

@@ -33,7 +33,7 @@ from ..config import Config
 from ..fsutil import close_inherited_locks
 from ..model import FileResult, Message
 from ..pipeline import HEAVY_MODULES, Outcome, preload, process
-from .state import branch_bytes
+from .db_items import Stored, stored_form
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -122,14 +122,14 @@ def _process_one(data: bytes, filename: str, config: Config, strict: bool) -> Ou
 
 @dataclass(frozen=True, slots=True)
 class Packed:
-    """A worker's answer.  The Branch travels in its JSON form, exactly as the
-    state stores it, and is parsed in the parent only when the summary needs it."""
+    """A worker's answer.  The Branch travels as the rows the store keeps (made here, so the
+    build process only inserts them) and is read back from the store when needed."""
 
     status: str
     name: str | None  # 支部名称
     counts: dict[str, int]
     messages: tuple[Message, ...]
-    branch: bytes | None  # the Branch's JSON form (see state.branch_bytes)
+    stored: Stored | None  # the Branch as the store's rows (db_items.stored_form)
     document: bytes | None
     traceback: str | None
 
@@ -139,7 +139,7 @@ def _packed(data: bytes, filename: str, config: Config, strict: bool) -> Packed:
     branch = outcome.branch
     counts = FileResult("", "ok", branch=branch).counts
     name = outcome.name or (branch.info.name if branch else None)
-    return Packed(outcome.status, name, counts, tuple(outcome.messages), branch_bytes(branch), outcome.document,
+    return Packed(outcome.status, name, counts, tuple(outcome.messages), stored_form(branch), outcome.document,
                   outcome.traceback)
 
 

@@ -66,7 +66,7 @@ class Record:
     extra: tuple[Message, ...] = ()  # this run's findings (W401, W5xx, E4xx …)
     staged: str | None = None  # new document in a temporary file, not yet in place (a str: a Path costs ~0.5 KB)
     document: str | None = None  # "docs/….docx" (relative to OUTPUT_DIR)
-    branch_json: bytes | None = None  # the Branch's JSON form from the worker, until it is in the store
+    stored: tuple | None = None  # the Branch as the store's rows, from the worker, until it is in the store
     version: int | None = None  # its row in the store's ``versions`` (the branch is read back from there)
     stat: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes processed
     source_key: tuple[int, ...] | None = None  # intake.source_key of a settled file

@@ -4,20 +4,19 @@
 the engine needs from a store.  The store is the SQLite database of
 DESIGN §8 (:mod:`.store_sqlite`), chosen in :func:`open_store`; the
 state files of older versions are taken over once (:mod:`.legacy`).
-A Branch travels from a worker as its JSON form (:func:`branch_bytes`) and is
-kept as rows of the database, never pickled.
+A Branch travels from a worker as the database's rows (:func:`.db_items.stored_form`)
+and is kept there, never pickled.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Iterable, Mapping, Protocol
 
 from .. import model
-from ..model import Branch, Message
+from ..model import Message
 
 DOCS, PDF = "docs", "pdf"
 
@@ -44,17 +43,6 @@ class StateEntry:
 
 def _tuple(value: list | None) -> tuple | None:
     return tuple(value) if value is not None else None
-
-
-def branch_bytes(branch: Branch | None) -> bytes | None:
-    """A Branch as the state stores it (made in the worker, parsed only for the summary)."""
-    if branch is None:
-        return None
-    return json.dumps(branch.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-
-
-def load_branch(data: bytes) -> Branch:
-    return Branch.from_json(json.loads(data.decode("utf-8", "surrogatepass")))
 
 
 @dataclass(slots=True)

@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..model import BranchInfo, Message
-from .db_items import insert_items, load_branch
+from .db_items import Stored, insert_items, json_text, load_branch
 from .db_schema import NewerSchema, migrate
 from .state import LoadedState, Owned, StateEntry, model_signature
 
@@ -44,16 +44,7 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _j(value) -> str | None:
-    """JSON text (readable Chinese; \\u escapes only where a path holds undecodable bytes)."""
-    if value is None:
-        return None
-    text = json.dumps(value, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(value)
-    return text
+_j = json_text
 
 
 def _messages(messages) -> str:
@@ -262,12 +253,12 @@ class SqliteStore:
         return self.run_id
 
     def add_version(self, source: str, sha256: str, status: str, name: str | None, counts: dict,
-                    messages, branch) -> int:
-        """This run saw ``source`` with these bytes: its version row (and items), new or updated."""
+                    messages, stored: Stored | None) -> int:
+        """This run saw ``source`` with these bytes: its version row (and items, from :func:`.db_items.stored_form`),
+        new or updated."""
         db = self.open()
         self._begin()
-        info = _j(branch.info.to_json()) if branch is not None else None
-        tv = branch.template_version if branch is not None else None
+        info, tv, rows = stored if stored is not None else (None, None, ())
         row = (source, sha256, self.run_id, self.run_id, status, name, counts.get("problems", 0),
                counts.get("causes", 0), counts.get("measures", 0), _j([m.to_json() for m in messages]), info, tv)
         (version,) = db.execute(
@@ -278,8 +269,8 @@ class SqliteStore:
             " measures = excluded.measures, messages = excluded.messages, info = excluded.info,"
             " template_version = excluded.template_version RETURNING id", row).fetchone()
         db.execute("DELETE FROM items WHERE version = ?", (version,))
-        if branch is not None:
-            insert_items(db, version, branch)
+        if rows:
+            insert_items(db, version, rows)
         self._pending += 1
         if self._pending >= BATCH:
             db.execute("COMMIT")
