@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..config import Config
 from ..schema import HEADER_SEARCH_ROWS
@@ -108,6 +109,21 @@ def untrusted_formulas(xml: bytes, recalc: bool) -> frozenset[tuple[int, int]]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=8)
+def _long_reference(digits: int, letters: int) -> re.Pattern:
+    return re.compile(rb"r\s*=\s*[\"'](?:[A-Z]{%d,}|[A-Z]{0,3}[0-9]{%d,})" % (letters, digits))
+
+
+def may_exceed(xml: bytes, config: Config) -> bool:
+    """Whether a reference in the XML is long enough to lie beyond the limits: a row number with
+    as many digits as ``max_rows`` or a column with as many letters as ``max_columns``'.  When none
+    is, :func:`sheet_extent`'s exact count cannot exceed them and is not needed (one quick scan
+    instead of a match per cell)."""
+    limits = config.limits
+    letters = len(cell_ref(0, max(limits.max_columns - 1, 0))) - 1
+    return _long_reference(len(str(max(limits.max_rows, 1))), letters).search(xml) is not None
+
+
 def check_extent(name: str, rows: int, cols: int, low: str | None, right: str | None, config: Config) -> None:
     """E206 for a sheet beyond ``limits.max_rows`` / ``limits.max_columns``."""
     limits = config.limits
@@ -188,11 +204,12 @@ def load_grid(book, name: str, package: Package, config: Config) -> Grid:
     formulas: frozenset[tuple[int, int]] = frozenset()
     if package.kind == "xlsx":  # refuse a huge sheet before calamine allocates it
         if part in package.parts:
-            check_extent(name, *sheet_extent(package.parts[part]), config)
+            if may_exceed(package.parts[part], config):
+                check_extent(name, *sheet_extent(package.parts[part]), config)
             formulas = untrusted_formulas(package.parts[part], package.recalc)
         else:  # the sheet's part is not where the relationships say: check them all
             for other, blob in package.parts.items():
-                if other.startswith("xl/worksheets/"):
+                if other.startswith("xl/worksheets/") and may_exceed(blob, config):
                     check_extent(name, *sheet_extent(blob), config)
     try:
         sheet = book.get_sheet_by_name(name)
