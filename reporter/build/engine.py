@@ -124,9 +124,11 @@ class Build:
             volume = self._timed("volume", make_volume, self)
             if review.apart:
                 self.facts = self._timed("facts", prepare, self)
-            self.review = self._timed("review", lambda: reopen(self, review.join()))
+            self.review = self._timed("review", lambda: reopen(self, review.join()))  # apart: the time waited
         finally:
             review.stop()
+        if review.seconds is not None:
+            self.timings["review_apart"] = review.seconds
         # The summary reads the branches back from the store, one at a time.
         self.summary = self._timed("summary", summarize, self)
         if volume:

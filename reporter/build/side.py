@@ -23,6 +23,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 import traceback
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -69,6 +70,7 @@ class Side:
         self.run, self.step = run, step
         self.pid: int | None = None
         self.fd: int | None = None
+        self.seconds: float | None = None  # how long the step took in the child
         if (fork and FORK and run.jobs > 1 and sys.platform.startswith("linux")
                 and threading.active_count() == 1):
             self._fork()
@@ -94,9 +96,10 @@ class Side:
                 _die_with_parent(os.getppid(), "fork")
                 _own_connection(run.store)
                 run.log = _Recorder()
-                result = ("ok", self.step(run, True))
+                started = time.monotonic()
+                result = ("ok", self.step(run, True), time.monotonic() - started)
             except Exception:  # noqa: BLE001 - raised again in the main process
-                result = ("error", traceback.format_exc())
+                result = ("error", traceback.format_exc(), None)
             calls = run.log.calls if isinstance(run.log, _Recorder) else []
             payload = pickle.dumps((result, calls, run.run_errors[errors:], run.removed[removed:], run.pdf_given_up))
             with os.fdopen(fd, "wb") as f:
@@ -119,7 +122,7 @@ class Side:
             self.stop()
         if not data:  # killed (out of memory …) before it could answer
             raise SideFailed("the side process died")
-        (kind, value), calls, errors, removed, given_up = pickle.loads(data)
+        (kind, value, self.seconds), calls, errors, removed, given_up = pickle.loads(data)
         run = self.run
         for name, args, kwargs in calls:
             getattr(run.log, name)(*args, **kwargs)
