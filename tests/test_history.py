@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docx
 import openpyxl
+import pytest
 from typer.testing import CliRunner
 
 from helpers import MEASURES, standard_bytes
@@ -196,11 +197,15 @@ def test_volume_holds_no_list_of_every_branch(tmp_path, monkeypatch):
     assert max(alive) <= 2, alive
 
 
-def test_summary_keeps_its_rows_on_disk_not_in_memory(tmp_path, monkeypatch):
+@pytest.mark.parametrize("kept", [0, 10])
+def test_summary_keeps_its_rows_on_disk_not_in_memory(tmp_path, monkeypatch, kept):
     """While the summary files are written, the rows of 总览 are not held in memory: only the rows
-    the overdue list names (at most a few hundred, whatever N) and the one being read."""
+    the overdue list names (at most a few hundred, whatever N), the one being read, and — when
+    there are no more than facts.KEPT rows — those kept between passes."""
+    from reporter.summary import facts
     from reporter.summary.facts import Row
 
+    monkeypatch.setattr(facts, "KEPT", kept)
     n = 40
     inp, out = _folder_of(tmp_path, n)
     seen: list[tuple[int, int]] = []
@@ -209,3 +214,20 @@ def test_summary_keeps_its_rows_on_disk_not_in_memory(tmp_path, monkeypatch):
     assert report(out)["totals"]["ok"] == n
     assert seen and all(alive <= named + 1 for alive, named in seen), seen
     assert all(named < n for _, named in seen)  # the test means something: most rows are not named
+
+
+def test_a_small_summary_keeps_its_rows_between_passes(tmp_path, monkeypatch):
+    """Up to facts.KEPT rows are decoded once and kept for the writers' passes (not read again)."""
+    from reporter.summary import facts
+
+    decoded: list[str] = []
+    real = facts._row_from_json
+    monkeypatch.setattr(facts, "_row_from_json", lambda text, copies: (decoded.append(text), real(text, copies))[1])
+    n = 12
+    inp, out = _folder_of(tmp_path, n)
+    build(inp, out, "2024-06-15")
+    assert len(decoded) == n  # one pass read them; the other passes used the kept rows
+    monkeypatch.setattr(facts, "KEPT", n - 1)
+    decoded.clear()
+    build(inp, out, "2024-06-16")
+    assert len(decoded) > 3 * n  # more rows than kept: every pass reads them again

@@ -143,6 +143,10 @@ class StoredResults:
         """Findings of every workbook (汇总表's 校验问题), without reading a branch."""
         return sum(len(rec.messages) for rec in self.run.records)
 
+    def messages(self) -> Iterator[tuple[str, tuple]]:
+        """(source, findings) of every workbook, in order, without reading a branch (汇总表's 校验问题)."""
+        return ((rec.shown, rec.messages) for rec in self.run.records)
+
     def branch_of(self, source: str, only: str | None = None) -> Branch | None:
         """The branch of ``source`` (``only``: "problems", "causes" or "measures" read, the rest empty)."""
         if self._versions is None:

@@ -39,6 +39,7 @@ LEVELS = LEVEL  # level → 错误 / 警告
 NAMED_COPIES = 10  # left-out copies of a branch named in 总览 (the rest are counted)
 NAMED_BRANCHES = 10  # branches with copies named in 汇总报告
 OVERDUE_KEPT = 200  # overdue measures the facts keep (oldest deadline first); all are counted
+KEPT = 2000  # 总览's rows kept decoded between the writers' passes when there are no more
 
 
 @dataclass(slots=True)
@@ -109,25 +110,38 @@ def _row_from_json(text: str, copies: dict[str, Copies]) -> Row:
 
 class Rows:
     """总览's rows in order, kept in a private temporary SQLite file, not in memory: each
-    pass reads them one at a time (a 100,000-branch summary holds one row at a time)."""
+    pass reads them one at a time (a 100,000-branch summary holds one row at a time).
+    At most :data:`KEPT` rows are kept decoded after the first pass instead (the writers
+    make some twenty passes; memory stays bounded whatever N)."""
 
     def __init__(self) -> None:
         self._db = sqlite3.connect("")  # "": a temporary file, deleted when closed
         self._db.execute("CREATE TABLE rows (position INTEGER, data TEXT)")
         self._count = 0
+        self._kept: list[Row] | None = None
         self.copies: dict[str, Copies] = {}  # source of the workbook used → the others (attached when read)
 
     def add(self, row: Row, position: int = 0) -> None:
         """A row; rows are read back by ``position``, in the order added within one."""
         self._db.execute("INSERT INTO rows VALUES (?, ?)", (position, _row_json(row)))
         self._count += 1
+        self._kept = None
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[Row]:
+        return iter(self._kept) if self._kept is not None else self._read()
+
+    def _read(self) -> Iterator[Row]:
+        kept: list[Row] | None = [] if self._count <= KEPT else None
         for (data,) in self._db.execute("SELECT data FROM rows ORDER BY position, rowid"):
-            yield _row_from_json(data, self.copies)
+            row = _row_from_json(data, self.copies)
+            if kept is not None:
+                kept.append(row)
+            yield row
+        if kept is not None:  # a whole pass
+            self._kept = kept
 
     def __getitem__(self, index: int) -> Row:
         if not 0 <= index < self._count:

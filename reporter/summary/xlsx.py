@@ -145,6 +145,12 @@ def _message_count(results: Iterable[FileResult]) -> int:
     return count() if count is not None else sum(len(r.messages) for r in results)
 
 
+def _messages(results: Iterable[FileResult]) -> Iterable[tuple[str, tuple]]:
+    """(source, findings) of every workbook (the build's results give them without reading a branch)."""
+    each = getattr(results, "messages", None)
+    return each() if each is not None else ((r.source, r.messages) for r in results)
+
+
 def _overview(book: Workbook, facts: Facts) -> None:
     with _Sheet(book, "总览", OVERVIEW_COLUMNS) as overview:
         sums = Counter()
@@ -208,9 +214,9 @@ def summary_workbook(facts: Facts, results: Iterable[FileResult], config: Config
     _items(book, facts, results, config, as_of)
     _stats(book, facts)
     with _Sheet(book, "校验问题", MESSAGE_COLUMNS) as messages:
-        for result in results:
-            for m in result.messages:
-                messages.add([result.source, LEVELS.get(m.level, m.level), m.code, m.sheet, m.cell, m.message])
+        for source, found in _messages(results):
+            for m in found:
+                messages.add([source, LEVELS.get(m.level, m.level), m.code, m.sheet, m.cell, m.message])
         messages.filter()
     if facts.review is not None:
         with _Sheet(book, REVIEW_SHEET, REVIEW_COLUMNS) as opinions:
