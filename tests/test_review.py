@@ -183,6 +183,29 @@ def test_r602_repeated_within_the_sheet():
     r602 = [(f.message.where, f.message.message) for f in review.findings if f.message.code == "R602"]
     assert [w for w, _ in r602] == ["存在的问题!C2", "存在的问题!C4"]  # not the cause: another sheet
     assert "C4" in r602[0][1] and "C2" in r602[1][1]
+    assert not any("另有" in m for _, m in r602)  # one other each, however many bands the pair shares
+
+
+def test_r602_counts_each_other_item_once():
+    rng = random.Random(6)
+    text = sentence(rng)
+    b = branch("一支部", problems_of([("问题一", text), ("问题二", text), ("问题三", text), ("问题四", sentence(rng))]))
+    r602 = [f.message.message for f in run_review([("a.xlsx", b)], ReviewSettings()).findings
+            if f.message.code == "R602"]
+    assert len(r602) == 3 and all("另有 1 条也与本条相似" in m for m in r602), r602
+
+
+def test_few_rows_give_the_same_candidate_pairs_in_the_same_order(monkeypatch):
+    import numpy as np
+    from reporter.review import similar
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        keys = rng.integers(0, 4, size=(int(rng.integers(0, similar.FEW_ROWS)), similar.BANDS)).astype(np.uint64)
+        few = list(similar.candidate_pairs(keys))
+        monkeypatch.setattr(similar, "FEW_ROWS", -1)
+        assert list(similar.candidate_pairs(keys)) == few
+        monkeypatch.setattr(similar, "FEW_ROWS", 64)
 
 
 def test_r611_r612_r613_r614_on_exact_cells():

@@ -57,7 +57,7 @@ def entries(branch: Branch, min_chars: int) -> list[Entry]:
 def repeated(items: Sequence[Entry], keys: np.ndarray, threshold: float) -> list[Message]:
     """R602: each item near-identical to another of the same sheet, naming the most similar one."""
     best: dict[int, list] = {}  # item → [similarity, other, how many]
-    for a, b in candidate_pairs(keys):
+    for a, b in sorted(set(candidate_pairs(keys))):  # a pair sharing several bands is offered once per band
         if items[a].section != items[b].section:
             continue
         similarity = measure(items[a].text, items[b].text, threshold)

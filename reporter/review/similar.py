@@ -52,6 +52,7 @@ ROWS = 3
 PERMUTATIONS = BANDS * ROWS
 SMALL_BUCKET = 6  # a bucket this small is checked pair by pair; a larger one along a chain (linear)
 ANCHORS = 2  # R601: in a larger bucket each text is checked against its 2 lowest digests
+FEW_ROWS = 64  # candidate_pairs of at most this many rows (one branch's items) without numpy
 
 _rng = np.random.default_rng(20231220)
 _A = _rng.integers(1, 2**63, size=PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
@@ -130,6 +131,9 @@ def candidate_pairs(keys: np.ndarray, same: callable | None = None,
     the pairs depend only on which texts are in a bucket, not on their order,
     and a text added or removed changes few of them (an incremental review
     relies on both).  At most 2 pairs per row and band: linear whatever the content."""
+    if rank is None and len(keys) <= FEW_ROWS:  # one branch's items: dicts beat numpy's per-call cost
+        yield from _few_pairs(keys.tolist(), same)
+        return
     for band in range(keys.shape[1]):
         column = keys[:, band]
         order = np.argsort(column, kind="stable") if rank is None else np.lexsort((rank, column))
@@ -139,6 +143,18 @@ def candidate_pairs(keys: np.ndarray, same: callable | None = None,
         shared = np.flatnonzero(np.diff(bounds) >= 2)  # buckets of one text: nothing to compare
         for start, end in zip(bounds[shared].tolist(), bounds[shared + 1].tolist()):
             for a, b in bucket_pairs(order[start:end].tolist(), rank is not None):
+                if same is None or not same(a, b):
+                    yield (a, b)
+
+
+def _few_pairs(rows: list[list[int]], same) -> Iterator[tuple[int, int]]:
+    """:func:`candidate_pairs` of a few rows (no rank), band by band, buckets by key order."""
+    for band in range(len(rows[0]) if rows else 0):
+        buckets: dict[int, list[int]] = {}
+        for i, row in enumerate(rows):
+            buckets.setdefault(row[band], []).append(i)
+        for key in sorted(k for k, members in buckets.items() if len(members) >= 2):
+            for a, b in bucket_pairs(buckets[key], False):
                 if same is None or not same(a, b):
                     yield (a, b)
 
