@@ -6,13 +6,15 @@ in a transaction: a run killed at any moment leaves a database that passes
 A database that cannot be opened, or that a newer version of the tool made,
 is moved aside with a timestamped name (never deleted) and a new one is
 started.  ``PRAGMA quick_check`` reads the whole file (its time grows with
-the history), so it runs only when the last writer did not close the
-database (its ``-wal`` file is still there: killed, disk full) or the file is
-shorter than its header says (a partial copy); a file that is no database
-fails on its header and schema at every open.  The state of older versions
-(``.reporter-state.json``, version 1's pickle) is taken over once: the files
-it records as ours are kept, every document is rebuilt, the old file is
-removed.
+the history), so it runs only when the file may have changed since this tool
+last closed it cleanly: its ``-wal`` file is still there (a run killed, a
+disk full), its stat key differs from the one noted then in
+:data:`CLOSED_NAME` (anything else wrote to it, a partial copy), or the last
+run did not complete (it may have stopped on a damaged page).  A file that
+is no database fails on its header and schema at every open.  The state of
+older versions (``.reporter-state.json``, version 1's pickle) is taken over
+once: the files it records as ours are kept, every document is rebuilt, the
+old file is removed.
 
 Table layout: :mod:`.db_schema`.  Nothing read back is unpickled: a branch
 is rebuilt from its ``versions`` and ``items`` rows (:func:`.db_items.load_branch`).
@@ -33,6 +35,7 @@ from .db_schema import NewerSchema, migrate
 from .state import LoadedState, Owned, StateEntry, model_signature
 
 DB_NAME = "reporter.sqlite"
+CLOSED_NAME = ".reporter-sqlite-closed"  # the database's stat key when this tool last closed it cleanly
 BATCH = 500  # versions written per transaction while the workers deliver
 
 
@@ -73,13 +76,19 @@ STATE_COLUMNS = ("source, version, source_key, fingerprint, tool_version, model,
                  " status, branch, counts, messages")
 
 
-def _shorter_than_its_pages(db: sqlite3.Connection, path: Path) -> bool:
-    """A file cut short (a partial copy): it holds fewer pages than its header counts."""
-    pages = db.execute("PRAGMA page_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
+def _file_key(path: Path) -> str | None:
+    """size, mtime, ctime (no program can set it) and inode of a file: equal, the file was not written."""
     try:
-        return os.path.getsize(path) < pages
+        st = os.stat(path)
     except OSError:
-        return True
+        return None
+    return f"{st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino}"
+
+
+def _last_run_completed(db: sqlite3.Connection) -> bool:
+    """The last run completed (True for a new database): one that did not may have stopped on a damaged page."""
+    last = db.execute("SELECT completed FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    return last is None or bool(last[0])
 
 
 class StoredEntries:
@@ -140,13 +149,13 @@ class SqliteStore:
         return self.db
 
     def _open(self) -> sqlite3.Connection:
-        unclean = os.path.exists(f"{self.path}-wal")  # looked at before connecting (which makes one)
-        db = connect(self.path)
+        as_closed = not os.path.exists(f"{self.path}-wal") and _file_key(self.path) == self._closed_key()
+        db = connect(self.path)  # (makes a -wal file: looked at before)
         try:
-            if (unclean or _shorter_than_its_pages(db, self.path)) and \
-                    db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("quick_check failed")
             migrate(db)  # reads the header and the schema: a file that is no database fails here
+            trusted = as_closed and _last_run_completed(db)
+            if not trusted and db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
         except BaseException:
             db.close()
             raise
@@ -174,6 +183,25 @@ class SqliteStore:
                 self.db.execute("COMMIT")
             self.db.close()
             self.db = None
+            self._note_closed()
+
+    def _closed_key(self) -> str | None:
+        try:
+            return (self.out / CLOSED_NAME).read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            return None
+
+    def _note_closed(self) -> None:
+        """Note the file's stat key after a clean close (the last connection folds the -wal file in and
+        removes it); else no key: the next open checks the file."""
+        key = None if os.path.exists(f"{self.path}-wal") else _file_key(self.path)
+        try:
+            if key is None:
+                (self.out / CLOSED_NAME).unlink(missing_ok=True)
+            else:
+                (self.out / CLOSED_NAME).write_text(key + "\n", encoding="ascii")
+        except OSError:
+            pass  # without the note the next run checks the database: slower, never wrong
 
     # -- the incremental state (StateStore) ------------------------------------------
     def load(self) -> LoadedState:
