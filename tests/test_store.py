@@ -137,3 +137,29 @@ def test_json_lines_state_is_taken_over_once(tmp_path):
     assert rep["removed"] == ["docs/乙党支部.docx"]
     assert not (out / ".reporter-state.json").exists() and (out / "reporter.sqlite").exists()
     assert build(inp, out).exit_code == 0 and report(out)["totals"]["unchanged"] == 1
+
+
+def test_a_branch_comes_back_from_the_store_field_for_field(tmp_path):
+    """A branch as the worker packs it (one JSON text SQLite unpacks) is read back exactly, whole or one kind."""
+    from datetime import date
+
+    from reporter.build.db_items import stored_form
+    from reporter.build.store_sqlite import SqliteStore
+    from reporter.model import Branch, BranchInfo, Cause, Measure, Problem
+
+    odd = '引号"\'、反斜杠\\、换行\n、制表\t、表情😀、零宽\u200b'
+    branch = Branch(
+        BranchInfo("甲党支部", "某党委", "张三", "主题教育专题组织生活会", date(2024, 1, 15)),
+        (Problem("问题一", odd, 1, 3, "理论学习"), Problem("问题二", "", 2, 4, None)),
+        (Cause("原因一", "具体", 1, 3),),
+        (Measure("措施一", "做法", 1, 3, (1, 2), "李四", date(2024, 6, 30), "已完成", None, "1、2"),
+         Measure("措施二", "", 2, 4, (), None, None, None, "长期坚持", "全部")),
+        3)
+    store = SqliteStore(tmp_path)
+    store.begin_run("2024-06-30T00:00:00", "2024-06-30", "test", {})
+    version = store.add_version("a.xlsx", "0" * 64, "ok", "甲党支部", {"problems": 2}, (), stored_form(branch))
+    store.record_run([])
+    assert store.branch(version) == branch
+    assert store.branch(version, "measures") == Branch(branch.info, (), (), branch.measures, 3)
+    assert list(store.infos([version])) == [branch.info]
+    store.close()

@@ -26,11 +26,12 @@ def json_text(value) -> str | None:
     return text
 
 
-Stored = tuple[str, "int | None", tuple]  # a Branch as the store keeps it: info JSON, template version, item rows
+Stored = tuple[str, "int | None", str]  # a Branch as the store keeps it: info, template version, item rows (JSON)
 
 
 def stored_form(branch: Branch | None) -> Stored | None:
-    """A Branch as rows for the store, made in the worker (the build process only inserts them)."""
+    """A Branch as the store's rows, made in the worker: the items travel as one JSON text that
+    SQLite itself unpacks into rows (the build process makes no object per item or field)."""
     if branch is None:
         return None
     rows = []
@@ -44,12 +45,16 @@ def stored_form(branch: Branch | None) -> Stored | None:
             else:
                 row += (None,) * 6
             rows.append(row)
-    return json_text(branch.info.to_json()), branch.template_version, tuple(rows)
+    return json_text(branch.info.to_json()), branch.template_version, json_text(rows)
 
 
-def insert_items(db: sqlite3.Connection, version: int, rows: tuple) -> None:
-    db.executemany(f"INSERT INTO items (version, kind, position, sheet, {COLUMNS}) VALUES ({','.join('?' * 15)})",
-                   ((version, *row) for row in rows))
+_FIELDS = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(14))
+
+
+def insert_items(db: sqlite3.Connection, version: int, rows: str) -> None:
+    """The rows of :func:`stored_form` (a JSON array of arrays) under ``version``."""
+    db.execute(f"INSERT INTO items (version, kind, position, sheet, {COLUMNS}) SELECT ?, {_FIELDS} FROM json_each(?)",
+               (version, rows))
 
 
 def _day(text: str | None) -> date | None:

@@ -286,7 +286,7 @@ class SqliteStore:
         new or updated."""
         db = self.open()
         self._begin()
-        info, tv, rows = stored if stored is not None else (None, None, ())
+        info, tv, rows = stored if stored is not None else (None, None, None)
         row = (source, sha256, self.run_id, self.run_id, status, name, counts.get("problems", 0),
                counts.get("causes", 0), counts.get("measures", 0), _j([m.to_json() for m in messages]), info, tv)
         (version,) = db.execute(
