@@ -49,6 +49,13 @@ def opinions(out: Path) -> list[tuple]:
     return [tuple(r) for r in book["审核意见"].iter_rows(values_only=True)]
 
 
+def body(out: Path) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(out / "summary" / "汇编.docx") as z:
+        return z.read("word/document.xml")
+
+
 def findings(out: Path) -> list:
     db = sqlite3.connect(out / reviewing.REVIEW_STATE_NAME)
     try:
@@ -84,6 +91,8 @@ def test_the_review_apart_gives_what_one_process_gives(tmp_path, monkeypatch):
             if "INFO" in line and "审核" in line]
     assert counted and [line.split(" ", 1)[1] for line in counted] == [line.split(" ", 1)[1] for line in here]
     assert len(counted) == 1
+    assert body(tmp_path / "apart") == body(tmp_path / "here")  # 汇编, made in the second side process
+    assert log.count("汇编目录的页码按版面推算") == 1  # its log line, brought back once
 
 
 def test_an_unchanged_run_forks_nothing(tmp_path, monkeypatch):
@@ -95,7 +104,7 @@ def test_an_unchanged_run_forks_nothing(tmp_path, monkeypatch):
     assert build(inp, out).exit_code == 0
     assert started == [] and report(out)["totals"]["unchanged"] == 4
     assert build(inp, out, "--force").exit_code == 0
-    assert started == [1]
+    assert started == [1, 1]  # the review, then 汇编
 
 
 def test_a_fault_in_the_side_process_is_the_runs_internal_error(tmp_path, monkeypatch):

@@ -117,22 +117,29 @@ class Build:
             rec.forget_state()
         self.owned.forget_files()
         self.changes = self._timed("history", chronicle.progress_and_changes, self)
-        # The review (DESIGN §9: it never changes a status) runs on the other core, when there is
-        # something new to review, while 汇编 (§10) and the summary's facts and charts are made here.
-        review = Side(self, review_step, fork=self.o.review and self._anything_new())
+        # When there is something new, the review (DESIGN §9: it never changes a status) runs on
+        # the other core while the summary's facts and charts are made here; then 汇编 (§10) runs
+        # there while the summary is written here.
+        busy = self._anything_new()
+        review = Side(self, review_step, fork=self.o.review and busy)
         try:
-            volume = self._timed("volume", make_volume, self)
             if review.apart:
                 self.facts = self._timed("facts", prepare, self)
             self.review = self._timed("review", lambda: reopen(self, review.join()))  # apart: the time waited
         finally:
             review.stop()
-        if review.seconds is not None:
-            self.timings["review_apart"] = review.seconds
-        # The summary reads the branches back from the store, one at a time.
-        self.summary = self._timed("summary", summarize, self)
-        if volume:
-            self.summary = {**(self.summary or {}), **volume}
+        volume = Side(self, lambda run, apart: make_volume(run), fork=busy)
+        try:
+            # The summary reads the branches back from the store, one at a time.
+            self.summary = self._timed("summary", summarize, self)
+            made = self._timed("volume", volume.join)
+        finally:
+            volume.stop()
+        for side, name in ((review, "review_apart"), (volume, "volume_apart")):
+            if side.seconds is not None:
+                self.timings[name] = side.seconds
+        if made:
+            self.summary = {**(self.summary or {}), **made}
         seconds = time.monotonic() - self.t0
         self.timings["total"] = seconds
         counts = totals(self.records)
