@@ -14,11 +14,14 @@ COLUMNS = ("row, number, headline, details, category, problems, problems_as_writ
            " deadline_as_written, progress")
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps makes one per call
+
+
 def json_text(value) -> str | None:
     """JSON text (readable Chinese; \\u escapes only where a path holds undecodable bytes)."""
     if value is None:
         return None
-    text = json.dumps(value, ensure_ascii=False)
+    text = _ENCODE(value)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

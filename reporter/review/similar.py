@@ -132,7 +132,7 @@ def candidate_pairs(keys: np.ndarray, same: callable | None = None,
     and a text added or removed changes few of them (an incremental review
     relies on both).  At most 2 pairs per row and band: linear whatever the content."""
     if rank is None and len(keys) <= FEW_ROWS:  # one branch's items: dicts beat numpy's per-call cost
-        yield from _few_pairs(keys.tolist(), same)
+        yield from _few_pairs(keys, same)
         return
     for band in range(keys.shape[1]):
         column = keys[:, band]
@@ -147,12 +147,18 @@ def candidate_pairs(keys: np.ndarray, same: callable | None = None,
                     yield (a, b)
 
 
-def _few_pairs(rows: list[list[int]], same) -> Iterator[tuple[int, int]]:
-    """:func:`candidate_pairs` of a few rows (no rank), band by band, buckets by key order."""
-    for band in range(len(rows[0]) if rows else 0):
+def _few_pairs(keys: np.ndarray, same) -> Iterator[tuple[int, int]]:
+    """:func:`candidate_pairs` of a few rows (no rank), band by band, buckets by key order; only
+    the bands where two rows share a key are looked at (usually none)."""
+    if len(keys) < 2:
+        return
+    ordered = np.sort(keys, axis=0)
+    shared = np.flatnonzero((ordered[1:] == ordered[:-1]).any(axis=0)).tolist()
+    columns = keys[:, shared].T.tolist() if shared else []
+    for column in columns:
         buckets: dict[int, list[int]] = {}
-        for i, row in enumerate(rows):
-            buckets.setdefault(row[band], []).append(i)
+        for i, key in enumerate(column):
+            buckets.setdefault(key, []).append(i)
         for key in sorted(k for k, members in buckets.items() if len(members) >= 2):
             for a, b in bucket_pairs(buckets[key], False):
                 if same is None or not same(a, b):

@@ -81,8 +81,7 @@ class Finding:
     similarity: float | None = None  # R601 (of a large group: its lowest similarity)
 
 
-def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
+_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps makes one per call
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
