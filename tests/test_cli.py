@@ -53,6 +53,30 @@ def test_python_dash_m_entry_point():
     assert out.returncode == 0 and __version__ in out.stdout
 
 
+def test_the_program_ends_at_once_with_everything_said(tmp_path):
+    """`python -m reporter` skips the interpreter's teardown (cli.run): every line still reaches the
+    pipe and the run log, and the exit status is the command's."""
+    import json
+
+    from helpers import standard_bytes
+
+    inp, out, log = tmp_path / "in", tmp_path / "out", tmp_path / "run.log"
+    inp.mkdir()
+    for i in range(3):
+        (inp / f"{i}.xlsx").write_bytes(standard_bytes(info={"支部名称": f"第{i}党支部"}))
+    (inp / "bad.xlsx").write_bytes(b"not a workbook")
+    built = subprocess.run([sys.executable, "-m", "reporter", "build", str(inp), "-o", str(out), "--log-file", str(log)],
+                           capture_output=True, text=True)
+    assert built.returncode == 1  # a failed workbook
+    assert "完成：共 4 个工作簿" in built.stdout + built.stderr and "完成：共 4 个工作簿" in log.read_text(encoding="utf-8")
+    shown = subprocess.run([sys.executable, "-m", "reporter", "history", str(out), "--json"], capture_output=True,
+                           text=True)
+    assert shown.returncode == 0 and len(json.loads(shown.stdout)["runs"]) == 1  # the whole JSON, flushed
+    usage = subprocess.run([sys.executable, "-m", "reporter", "build", str(tmp_path / "nowhere")], capture_output=True,
+                           text=True)
+    assert usage.returncode == 2 and "找不到输入文件夹" in usage.stderr
+
+
 # ------------------------------------------------------------------ usage errors in Chinese (issue 12 item 14)
 #
 # main() runs the Click command with standalone_mode=False and words every
