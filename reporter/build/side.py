@@ -1,20 +1,21 @@
 """A step of `reporter build` run in a forked process beside the main one.
 
-After the map the review, 汇编 and the summary's charts would run one after
-the other on one core while the other sits idle: the review runs in a child
-process while the main one makes the rest (the outputs are the same either
-way).  The child is a fork of the build: it reads the store through
-a connection of its own, and what it would have told the run (log lines,
-run errors, files removed, a PDF converter given up) is sent back and
-replayed in the main process, in order, when the step is joined.
+After the map, the review, 汇编 and the summary would run one after the
+other on one core while the other sits idle.  Instead (engine.run): the
+review runs in a child process while the main one makes the summary's facts
+and charts; then 汇编 is made in a second child while the main one writes
+the summary.  The outputs are the same either way.  A child is a fork of
+the build: it reads the store through a connection of its own, and what it
+would have told the run (log lines, run errors, files removed, a PDF
+converter given up) is sent back and replayed in the main process, in
+order, when the step is joined.
 
 Where forking is not safe (not Linux, other threads running) or not worth
-it (one job), the step simply runs in the main process when joined.  The
-child dies with the build (a parent-death signal; SIGINT/SIGTERM end it as
-they end the workers), and a child that dies or fails is the run's error,
-as if it had happened in the main process (a fault of ours: the run's
-internal error).
-"""
+it (one job, or nothing new to make), the step simply runs in the main
+process when joined.  The child dies with the build (a parent-death signal;
+SIGINT/SIGTERM end it as they end the workers), and a child that dies or
+fails is the run's error, as if it had happened in the main process (a
+fault of ours: the run's internal error)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from .engine import Build
 
 FORK = True  # tests that watch a step from inside this process turn it off
-
 
 _KEPT: list = []  # the parent's database connections, never used nor closed in the child
 
