@@ -13,6 +13,8 @@ Times, alternating within each repetition (medians reported):
   floor      python-calamine read of every workbook + writing each produced
              document's bytes once as a zip (benchmarks/floor.py)
 Peak memory is the resident size of the largest process (workers included).
+Before each measured run the disk is synced (os.sync), so one run's writeback
+does not slow the next one's fsyncs.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def measure(cmd: list[str]) -> dict:
+    os.sync()  # the previous run's files on disk first: its writeback must not slow this one's fsyncs
     out = subprocess.run([PY, str(HERE / "measure.py"), *cmd], capture_output=True, text=True, check=True, env=ENV)
     result = json.loads(out.stdout)
     if result["rc"] not in (0,):
