@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Message, status_of
-from .state import StateEntry
+from .state import DOCS, StateEntry
 
 
 def _finding(code: str, **fields) -> Message:
@@ -54,18 +54,25 @@ def same_or(value: str, other: str) -> str:
     return other if value == other else value
 
 
+_USUAL = "\0"  # Record._document: the document is "docs/<支部名称>.docx"
+
+
 @dataclass(slots=True)
 class Record:
+    """One workbook of the run.  Every later step holds all of them, so each costs as little as it
+    can: the sha256 kept as its 32 bytes, the usual document name not kept at all (both given back
+    as the text they stand for)."""
+
     source: str  # relative to INPUT_DIR, "/"-separated (may hold surrogate escapes)
     shown: str  # printable, JSON-safe form of source
-    sha256: str | None = None
+    _digest: bytes | None = None  # sha256 of the bytes processed (see sha256)
     status: str = "failed"
     name: str | None = None  # 支部名称
     counts: dict[str, int] = field(default_factory=no_counts)
     own: tuple[Message, ...] = ()  # the workbook's own findings (stored in the state)
     extra: tuple[Message, ...] = ()  # this run's findings (W401, W5xx, E4xx …)
     staged: str | None = None  # new document in a temporary file, not yet in place (a str: a Path costs ~0.5 KB)
-    document: str | None = None  # "docs/….docx" (relative to OUTPUT_DIR)
+    _document: str | None = None  # see document
     stored: tuple | None = None  # the Branch as the store's rows, from the worker, until it is in the store
     version: int | None = None  # its row in the store's ``versions`` (the branch is read back from there)
     stat: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes processed
@@ -75,6 +82,24 @@ class Record:
     handled: bool = False  # decided in this run (a report of an interrupted run lists only these)
     duplicate_of: str | None = None  # the copy of the same branch the summary uses instead (shown form)
     saved_doc: tuple[str, tuple[int, int] | None] | None = None  # (document, its stat key) as last saved
+
+    @property
+    def sha256(self) -> str | None:
+        return self._digest.hex() if self._digest is not None else None
+
+    @sha256.setter
+    def sha256(self, value: str | None) -> None:
+        self._digest = bytes.fromhex(value) if value is not None else None
+
+    @property
+    def document(self) -> str | None:
+        """"docs/….docx" (relative to OUTPUT_DIR), None without one."""
+        return f"{DOCS}/{self.name}.docx" if self._document is _USUAL else self._document
+
+    @document.setter
+    def document(self, value: str | None) -> None:
+        usual = value is not None and self.name is not None and value == f"{DOCS}/{self.name}.docx"
+        self._document = _USUAL if usual else value
 
     @property
     def messages(self) -> tuple[Message, ...]:
