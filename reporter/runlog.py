@@ -224,8 +224,8 @@ class RunLog:
         only failures; unchanged workbooks without findings are not listed
         one by one in plain output (the final line counts them).
         """
-        results = list(results)
-        if self._console is not None:
+        if self._console is not None:  # a terminal: the table needs them all (else one at a time)
+            results = list(results)
             self._table(results)
         for r in results:
             name = r.source

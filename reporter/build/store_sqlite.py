@@ -343,6 +343,12 @@ class SqliteStore:
         db.execute("COMMIT")
         self._pending = 0
 
+    def version_in_run(self, source: str) -> int | None:
+        """The version of ``source`` this run recorded (run_workbooks)."""
+        found = self.open().execute("SELECT version FROM run_workbooks WHERE run = ? AND source = ?",
+                                    (self.run_id, source)).fetchone()
+        return found[0] if found else None
+
     def branch(self, version: int, only: str | None = None):
         return load_branch(self.open(), version, only)
 

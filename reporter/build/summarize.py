@@ -131,7 +131,6 @@ class StoredResults:
 
     def __init__(self, run: Build) -> None:
         self.run = run
-        self._versions: dict[str, int] | None = None
 
     def __iter__(self) -> Iterator[FileResult]:
         for i, rec in enumerate(self.run.records, 1):
@@ -148,10 +147,9 @@ class StoredResults:
         return ((rec.shown, rec.messages) for rec in self.run.records)
 
     def branch_of(self, source: str, only: str | None = None) -> Branch | None:
-        """The branch of ``source`` (``only``: "problems", "causes" or "measures" read, the rest empty)."""
-        if self._versions is None:
-            self._versions = {r.shown: r.version for r in self.run.records if r.version is not None}
-        version = self._versions.get(source)
+        """The branch of ``source`` (``only``: "problems", "causes" or "measures" read, the rest empty),
+        found through this run's workbooks in the store (no dict of every workbook in memory)."""
+        version = self.run.store.version_in_run(source)
         return self.run.store.branch(version, only) if version is not None else None
 
 
