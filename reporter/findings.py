@@ -22,6 +22,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from types import MappingProxyType
 
 from .model import Level, Message
@@ -286,6 +287,12 @@ _ALL = (
 CATALOGUE: Mapping[str, Finding] = MappingProxyType({f.code: f for f in _ALL})
 
 
+@lru_cache(maxsize=None)
+def _fields(code: str, variant: str) -> frozenset[str]:
+    """A wording's field names, parsed once (a review writes tens of thousands of messages)."""
+    return CATALOGUE[code].fields(variant)
+
+
 def message(code: str, *, variant: str = "", sheet: str | None = None, cell: str | None = None,
             **fields: object) -> Message:
     """The finding ``code`` (wording ``variant``) about ``sheet``/``cell``, its template filled with ``fields``.
@@ -294,7 +301,7 @@ def message(code: str, *, variant: str = "", sheet: str | None = None, cell: str
     missing or unexpected field: both are bugs of the caller.
     """
     finding = CATALOGUE[code]
-    needed = finding.fields(variant)
+    needed = _fields(code, variant)
     values = {**fields, **{k: v for k, v in (("sheet", sheet), ("cell", cell)) if k in needed and v is not None}}
     missing = needed - values.keys()
     if missing:
