@@ -398,7 +398,8 @@ def test_documents_stay_in_docs_with_safe_names_and_nothing_is_written_elsewhere
     assert (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
     assert {p.name for p in out.iterdir()} <= {"docs", "summary", "run-report.json", ".reporter.lock",
                                                ".reporter-summary.json", ".reporter-review.sqlite", ".reporter-volume.json",
-                                               "reporter.sqlite", "reporter.sqlite-wal", "reporter.sqlite-shm"}
+                                               "reporter.sqlite", "reporter.sqlite-wal", "reporter.sqlite-shm",
+                                               ".reporter-sqlite-closed"}
 
 
 def test_the_outside_symlink_is_not_followed(hostile_run):
