@@ -61,7 +61,7 @@ def _init_worker(config: Config, strict: bool, slots, started, pids, counter, bu
     # signal the group too: stopping the workers is the parent's business.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _die_with_parent(build_pid, method)
+    die_with_parent(build_pid, method)
     close_inherited_locks()  # a forked worker must not keep OUTPUT_DIR locked
     with counter.get_lock():
         slot = counter.value
@@ -70,7 +70,7 @@ def _init_worker(config: Config, strict: bool, slots, started, pids, counter, bu
     _W.update(config=config, strict=strict, slots=slots, started=started, slot=slot, in_worker=True)
 
 
-def _die_with_parent(build_pid: int, method: str) -> None:
+def die_with_parent(build_pid: int, method: str) -> None:
     """Make this worker exit as soon as the build process dies.
 
     On Linux the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG).

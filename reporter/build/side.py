@@ -91,9 +91,9 @@ class Side:
             run = self.run
             errors, removed = len(run.run_errors), len(run.removed)
             try:
-                from .pool import _die_with_parent
+                from .pool import die_with_parent
 
-                _die_with_parent(os.getppid(), "fork")
+                die_with_parent(os.getppid(), "fork")
                 _own_connection(run.store)
                 run.log = _Recorder()
                 started = time.monotonic()
