@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,8 +22,13 @@ from .similar import candidate_pairs, name_forms, normalise, similarity as measu
 
 def cell(sheet: Sheet, key: str, row: int) -> str:
     """``C7``: the standard template's column of ``key`` in ``sheet``, at ``row``."""
-    index = next(i for i, c in enumerate(sheet.columns) if c.key == key)
-    return f"{chr(ord('A') + index)}{row}"
+    return f"{_column(sheet.name, key)}{row}"
+
+
+@lru_cache(maxsize=None)
+def _column(sheet: str, key: str) -> str:
+    columns = next(s for s in SECTIONS if s.name == sheet).columns
+    return chr(ord("A") + next(i for i, c in enumerate(columns) if c.key == key))
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,12 +92,21 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return db
 
 
+_SHEET_ORDER = {s.name: i for i, s in enumerate(SECTIONS)}
+
+
 def sort_key(branch: str | None, source: str, m: Message) -> tuple:
     """By branch, workbook, sheet, row, code (then cell)."""
-    sheets = [s.name for s in SECTIONS]
-    sheet = sheets.index(m.sheet) if m.sheet in sheets else len(sheets)
-    row = int("".join(ch for ch in (m.cell or "") if ch.isdigit()) or 0)
-    return (branch or "", source, sheet, row, CODE_ORDER[m.code], m.cell or "")
+    sheet = _SHEET_ORDER.get(m.sheet, len(_SHEET_ORDER))
+    return (branch or "", source, sheet, _row_of(m.cell), CODE_ORDER[m.code], m.cell or "")
+
+
+def _row_of(cell: str | None) -> int:
+    """The row number in a cell reference (``C7`` → 7)."""
+    if not cell:
+        return 0
+    digits = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return int(digits) if digits.isdigit() else int("".join(ch for ch in cell if ch.isdigit()) or 0)
 
 
 class Writer:
