@@ -132,6 +132,7 @@ class Build:
         try:
             # The summary reads the branches back from the store, one at a time.
             self.summary = self._timed("summary", summarize, self)
+            self.facts = None
             made = self._timed("volume", volume.join)
         finally:
             volume.stop()
