@@ -153,7 +153,8 @@ def test_validate_accepts_a_folder_or_one_workbook_in_its_help(capsys):
 # new must not import them (each costs tens of milliseconds; see README 性能).
 HEAVY = ("pandas", "openpyxl", "docx", "matplotlib", "numpy", "rapidfuzz", "lxml", "python_calamine",
          "reporter.docx", "reporter.reader", "reporter.summary", "reporter.volume", "reporter.review.rules",
-         "reporter.importer", "reporter.ooxml", "reporter.pdf", "concurrent.futures")
+         "reporter.importer", "reporter.ooxml", "reporter.pdf", "concurrent.futures", "multiprocessing",
+         "reporter.pipeline")
 
 
 def heavy_modules_after(*argv: str) -> list[str]:

@@ -16,9 +16,7 @@ build process's business (:meth:`Pool.terminate`).
 
 from __future__ import annotations
 
-import ctypes
 import itertools
-import multiprocessing
 import os
 import signal
 import sys
@@ -32,11 +30,15 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from ..config import Config
 from ..fsutil import close_inherited_locks
 from ..model import FileResult, Message
-from ..pipeline import HEAVY_MODULES, Outcome, preload, process
 from .db_items import Stored, stored_form
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from ..pipeline import Outcome
+
+# multiprocessing, ctypes and the pipeline (the reader, the documents) are imported when a pool
+# starts: a run with nothing to process (an unchanged rerun) needs none of them.
 
 # Test-only hook: a worker *process* whose workbook's name contains this
 # string kills itself with SIGKILL, as the kernel's OOM killer would.
@@ -82,6 +84,8 @@ def die_with_parent(build_pid: int, method: str) -> None:
     """
     if sys.platform.startswith("linux"):
         try:
+            import ctypes
+
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
@@ -94,6 +98,7 @@ def die_with_parent(build_pid: int, method: str) -> None:
 
 def _watch_parent(parent: int) -> None:
     """Exit this worker when its parent is gone (the portable fallback)."""
+    import multiprocessing
     from multiprocessing.connection import wait
 
     process = multiprocessing.parent_process()
@@ -104,6 +109,13 @@ def _watch_parent(parent: int) -> None:
         elif wait([sentinel], timeout=1.0):  # the build process's end of the pipe closed
             break
     os._exit(1)
+
+
+def process(data: bytes, filename: str, config: Config, strict: bool) -> Outcome:
+    """:func:`reporter.pipeline.process` (tests replace this name to make a worker misbehave)."""
+    from ..pipeline import process as pipeline_process
+
+    return pipeline_process(data, filename, config, strict)
 
 
 def _process_one(data: bytes, filename: str, config: Config, strict: bool) -> Outcome:
@@ -159,6 +171,8 @@ def _mp_context():
     """fork where it is safe (Linux, no other threads), else forkserver/spawn."""
     import multiprocessing
 
+    from ..pipeline import HEAVY_MODULES
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1 and os.name == "posix":
         return multiprocessing.get_context("fork")
@@ -175,6 +189,8 @@ class Pool:
     def __init__(self, jobs: int, config: Config, strict: bool) -> None:
         # Import the heavy modules once here, so forked workers inherit them.
         from concurrent.futures import ProcessPoolExecutor
+
+        from ..pipeline import preload
 
         preload()
 
