@@ -189,3 +189,18 @@ def test_relative_folders_work_apart(tmp_path, monkeypatch):
     result = runner.invoke(app, ["build", "in", "-o", "out", "--as-of", "2024-06-30", "--jobs", "2"])
     assert result.exit_code == 0, result.output
     assert report(tmp_path / "out")["review"]["counts"]["R601"] > 0
+
+
+@pytest.mark.skipif(__import__("reporter.pdf", fromlist=["find_soffice"]).find_soffice() is None,
+                    reason="LibreOffice (soffice) is not installed")
+def test_with_pdf_the_side_processes_convert_beside_the_summary(tmp_path):
+    """With --pdf, 汇编.pdf is made in its side process while 汇总报告.pdf is made here (each call of
+    LibreOffice has its own profile): both arrive, no run error."""
+    inp, out = folder(tmp_path), tmp_path / "out"
+    result = build(inp, out, "--pdf")
+    assert result.exit_code == 0, result.output
+    rep = report(out)
+    assert rep["run_errors"] == [] and "volume_apart" in rep["timings"]
+    assert rep["summary"]["pdf"] == "summary/汇总报告.pdf" and rep["summary"]["volume_pdf"] == "summary/汇编.pdf"
+    assert (out / "summary" / "汇编.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (out / "summary" / "汇总报告.pdf").read_bytes()[:5] == b"%PDF-"
