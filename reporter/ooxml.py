@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import IO
@@ -32,7 +33,7 @@ from .text import xml_safe
 
 __all__ = ["CT_APP", "CT_CORE", "CT_NS", "CT_RELS", "CT_THEME", "DECL", "IMAGE_TYPES", "PKG_RELS_NS", "REL", "REL_CORE",
            "ZIP_TIME", "Package", "app_properties", "attr", "content_types", "core_properties", "normalise_zip",
-           "relationships", "text"]
+           "relationships", "same_but_dates", "text"]
 
 DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -149,3 +150,35 @@ def normalise_zip(data: bytes, when: datetime | tuple[int, ...] = ZIP_TIME) -> b
             entry.external_attr = 0o644 << 16
             dst.writestr(entry, src.read(info))
     return out.getvalue()
+
+
+CORE = "docProps/core.xml"
+_CORE_DATES = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>")
+
+
+def same_but_dates(old: bytes, new: bytes) -> bool:
+    """Two packages of this writer hold the same content, the creation and modification dates
+    of ``docProps/core.xml`` aside (a document made again from the same workbook).
+
+    Exact where it says yes: every entry but the core properties is the same bytes at the same
+    place (those properties come last), the same central directory entries, and the core
+    properties the same text once their two dates are taken out.  Anything unreadable: no."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(old)) as a, zipfile.ZipFile(io.BytesIO(new)) as b:
+            ia, ib = a.infolist(), b.infolist()
+            if not ib or ib[-1].filename != CORE or [i.filename for i in ia] != [i.filename for i in ib]:
+                return False
+            end = ib[-1].header_offset
+            if any(i.header_offset >= end for i in ib[:-1]) or ia[-1].header_offset != end or old[:end] != new[:end]:
+                return False
+            # Nothing after the core properties but the central directory, of the same length.
+            if len(old) - a.start_dir != len(new) - b.start_dir or any(
+                    z.start_dir != i.header_offset + 30 + len(i.orig_filename.encode()) + len(i.extra) + i.compress_size
+                    for z, i in ((a, ia[-1]), (b, ib[-1]))):
+                return False
+            if [(i.header_offset, i.compress_size, i.file_size, i.CRC) for i in ia[:-1]] != \
+                    [(i.header_offset, i.compress_size, i.file_size, i.CRC) for i in ib[:-1]]:
+                return False
+            return _CORE_DATES.sub(b"", a.read(CORE)) == _CORE_DATES.sub(b"", b.read(CORE))
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+        return False

@@ -44,7 +44,7 @@ def test_schema_version_and_tables(tmp_path):
     good(inp / "a.xlsx", "甲党支部")
     assert build(inp, out).exit_code == 0
     con = sqlite3.connect(out / "reporter.sqlite")
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     assert {"runs", "versions", "items", "run_workbooks", "state", "leftovers", "run_progress", "run_totals",

@@ -8,7 +8,8 @@ a newer version is not ours to change (the store moves it aside).
 Tables (plain English names; dates ISO-8601, JSON where a list is kept):
 
 - ``runs``           one row per run of `reporter build` (finished is NULL: killed)
-- ``versions``       one row per version of a workbook ever seen (source + sha256)
+- ``versions``       one row per version of a workbook ever seen (source + sha256; the digest of
+                     its item rows, so identical items are not written again)
 - ``items``          every problem, cause and measure of every version, all fields
 - ``run_workbooks``  which version each workbook of a run was, its status and findings
 - ``state``          the incremental state: per workbook, its last good build
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _V1 = """
 CREATE TABLE runs (
@@ -126,8 +127,14 @@ CREATE VIEW current_measures AS
       AND w.status != 'failed' AND w.duplicate_of IS NULL;
 """
 
+# Version 2: a version's items are rewritten only when they differ (a forced rebuild of the same
+# bytes by the same reader leaves them as they are); NULL: not known, rewritten on the next sight.
+_V2 = """
+ALTER TABLE versions ADD COLUMN items_digest BLOB;
+"""
+
 # MIGRATIONS[n]: the statements that turn schema version n into n + 1.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

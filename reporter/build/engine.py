@@ -28,7 +28,7 @@ from ..config import Config
 from ..discover import discover
 from ..errors import ReporterError, os_reason
 from ..labels import shown_path as _shown
-from ..fsutil import remove_temp_files, write_temp
+from ..fsutil import remove_temp_files, safe_name, write_temp
 from ..model import status_of
 from ..runlog import Row, RunLog, final_line
 from . import chronicle, intake
@@ -232,15 +232,35 @@ class Build:
         if rec.sha256 is not None:
             chronicle.store_version(self, rec)  # the Branch goes to the store now: memory holds none of them
         if packed.document is not None and rec.status != "failed":
-            try:
-                self.docs.mkdir(parents=True, exist_ok=True)
-                rec.staged = os.fspath(write_temp(self.docs, packed.document, ".docx", sync=False))
-            except OSError as exc:
-                raise ReporterError(f"写入输出文件夹 {self.docs} 失败：{os_reason(exc)}") from None
+            if not self._already_there(rec, packed.document):
+                try:
+                    self.docs.mkdir(parents=True, exist_ok=True)
+                    rec.staged = os.fspath(write_temp(self.docs, packed.document, ".docx", sync=False))
+                except OSError as exc:
+                    raise ReporterError(f"写入输出文件夹 {self.docs} 失败：{os_reason(exc)}") from None
             rec.rendered = True
         if rec.stat is not None and intake.stat_key(os.path.join(self.input_s, rec.source)) != rec.stat:
             rec.extra += (changed_after_read(),)
         self.log.advance()
+
+    def _already_there(self, rec: Record, document: bytes) -> bool:
+        """The document of ours at the branch's usual name already holds this content (the same
+        workbook rendered again, e.g. with --force): it is left as it is, file and dates, and not
+        written again (outputs.finish_documents copies it should another name be needed)."""
+        usual = f"{DOCS}/{safe_name(rec.name)}.docx" if rec.name else None
+        if usual is None or usual not in self.owned.docs:
+            return False
+        from ..ooxml import same_but_dates
+
+        try:
+            with open(os.path.join(self.out_s, usual), "rb") as f:
+                old = f.read(len(document) + 1)
+        except OSError:
+            return False
+        if not same_but_dates(old, document):
+            return False
+        rec.document = usual
+        return True
 
     def _lost(self, index: int, too_slow: bool) -> None:
         """The worker processing this workbook died (a crash) or was stopped (too slow)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,12 @@ def finish_documents(run: Build) -> None:
 
 def _moves(run: Build, live: list[Record], targets: dict[int, str]) -> list[tuple[Path, str, Record]]:
     """(temporary file, final name, record) for each document that must move into place."""
+    # A document made again but left in place (already there, see Build._already_there) that
+    # another record also holds: its own copy, taken before anything below moves a file.
+    held = Counter(rec.document for rec in live if rec.staged is None)
+    for rec in live:
+        if rec.staged is None and rec.rendered and held[rec.document] > 1:
+            rec.staged = os.fspath(write_temp(run.docs, (run.out / rec.document).read_bytes(), ".docx", sync=False))
     moves: list[tuple[Path, str, Record]] = []
     for rec in live:
         stem = targets[id(rec)]

@@ -22,6 +22,7 @@ is rebuilt from its ``versions`` and ``items`` rows (:func:`.db_items.load_branc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -287,18 +288,25 @@ class SqliteStore:
         db = self.open()
         self._begin()
         info, tv, rows = stored if stored is not None else (None, None, None)
-        row = (source, sha256, self.run_id, self.run_id, status, name, counts.get("problems", 0),
-               counts.get("causes", 0), counts.get("measures", 0), _j([m.to_json() for m in messages]), info, tv)
-        (version,) = db.execute(
-            "INSERT INTO versions (source, sha256, first_run, last_run, status, branch, problems, causes, measures,"
-            " messages, info, template_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT (source, sha256) DO UPDATE SET last_run = excluded.last_run, status = excluded.status,"
-            " branch = excluded.branch, problems = excluded.problems, causes = excluded.causes,"
-            " measures = excluded.measures, messages = excluded.messages, info = excluded.info,"
-            " template_version = excluded.template_version RETURNING id", row).fetchone()
-        db.execute("DELETE FROM items WHERE version = ?", (version,))
-        if rows:
-            insert_items(db, version, rows)
+        digest = hashlib.sha256(rows.encode()).digest() if rows else None
+        known = db.execute("SELECT id, items_digest FROM versions WHERE source = ? AND sha256 = ?",
+                           (source, sha256)).fetchone()
+        row = (status, name, counts.get("problems", 0), counts.get("causes", 0), counts.get("measures", 0),
+               _j([m.to_json() for m in messages]), info, tv, digest)
+        if known is None:
+            version = db.execute(
+                "INSERT INTO versions (status, branch, problems, causes, measures, messages, info, template_version,"
+                " items_digest, source, sha256, first_run, last_run) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (*row, source, sha256, self.run_id, self.run_id)).lastrowid
+        else:
+            version = known[0]
+            db.execute("UPDATE versions SET status = ?, branch = ?, problems = ?, causes = ?, measures = ?,"
+                       " messages = ?, info = ?, template_version = ?, items_digest = ?, last_run = ? WHERE id = ?",
+                       (*row, self.run_id, version))
+        if known is None or known[1] is None or known[1] != digest:  # the same items are not written again
+            db.execute("DELETE FROM items WHERE version = ?", (version,))
+            if rows:
+                insert_items(db, version, rows)
         self._pending += 1
         if self._pending >= BATCH:
             db.execute("COMMIT")

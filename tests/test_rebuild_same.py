@@ -1,0 +1,199 @@
+"""A workbook rendered again to the same content (``--force``, or bytes that changed without
+changing the document) leaves its document and its history rows as they are."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import docx
+from typer.testing import CliRunner
+
+from helpers import PROBLEMS, rewrite_zip, standard_bytes
+from reporter.build.db_schema import MIGRATIONS, SCHEMA_VERSION
+from reporter.build.outputs import made_by_reporter
+from reporter.cli import app
+from reporter.config import Config
+from reporter.docx.branch import render_document
+from reporter.ooxml import same_but_dates
+from reporter.reader import read_workbook
+
+runner = CliRunner()
+
+
+def build(inp: Path, out: Path, *args: str):
+    result = runner.invoke(app, ["build", str(inp), "-o", str(out), "--as-of", "2024-06-30", "--jobs", "2", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "run-report.json").read_text(encoding="utf-8"))
+
+
+def good(path: Path, name: str, **kwargs) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(standard_bytes(info={"支部名称": name}, **kwargs))
+    return path
+
+
+def text_of(path: Path) -> str:
+    return "\n".join(p.text for p in docx.Document(path).paragraphs)
+
+
+def files(folder: Path) -> dict[str, tuple[int, int, bytes]]:
+    """name → (inode, mtime_ns, bytes)."""
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.glob("*.docx"))}
+
+
+OTHER_PROBLEMS = [("理论学习", "学习不够深入系统", "对新思想的学习停留在表面。"), *PROBLEMS[1:]]
+
+
+# --- the comparison -----------------------------------------------------------------
+
+
+def _document(created: datetime, **kwargs) -> bytes:
+    branch = read_workbook(standard_bytes(**kwargs), "a.xlsx", Config()).branch
+    return render_document(branch, Config(), created=created)
+
+
+def test_same_but_dates():
+    one = _document(datetime(2024, 1, 1, tzinfo=timezone.utc))
+    two = _document(datetime(2025, 6, 30, 8, 15, tzinfo=timezone.utc))
+    assert one != two and same_but_dates(one, two) and same_but_dates(one, one)
+    other = _document(datetime(2024, 1, 1, tzinfo=timezone.utc), problems=OTHER_PROBLEMS)
+    assert not same_but_dates(one, other)  # the body differs
+    renamed = _document(datetime(2024, 1, 1, tzinfo=timezone.utc), info={"支部名称": "另一个党支部"})
+    assert not same_but_dates(one, renamed)
+    # Only the two dates of the core properties are set aside: another author there is a difference.
+    core = rewrite_zip(one, lambda n, b: b.replace("<dc:creator>".encode(), "<dc:creator>某人".encode())
+                       if n == "docProps/core.xml" else b)
+    assert not same_but_dates(core, two)
+    assert not same_but_dates(one[:-10], two) and not same_but_dates(b"", two) and not same_but_dates(b"damaged", two)
+    assert not same_but_dates(one, one + b"x")  # trailing bytes: not the same file
+    # A member changed in place with the same length still differs.
+    flipped = bytearray(one)
+    flipped[200] ^= 0xFF
+    assert not same_but_dates(bytes(flipped), two)
+
+
+# --- the build ------------------------------------------------------------------------
+
+
+def test_forced_rebuild_leaves_same_documents_in_place(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    good(inp / "a.xlsx", "甲党支部")
+    good(inp / "b.xlsx", "乙党支部")
+    good(inp / "c.xlsx", "丙党支部")
+    build(inp, out)
+    before = files(out / "docs")
+
+    good(inp / "b.xlsx", "乙党支部", problems=OTHER_PROBLEMS)  # its document changes
+    person = docx.Document(out / "docs" / "丙党支部.docx")  # a person saves ours in Word
+    person.add_paragraph("有人改过")
+    person.save(out / "docs" / "丙党支部.docx")
+    rep = build(inp, out, "--force")
+    assert {w["status"] for w in rep["workbooks"]} == {"ok"}
+    after = files(out / "docs")
+    assert after["甲党支部.docx"] == before["甲党支部.docx"]  # same file, same time, same bytes
+    assert after["乙党支部.docx"][2] != before["乙党支部.docx"][2]
+    assert "学习不够深入系统" in text_of(out / "docs" / "乙党支部.docx")
+    assert "有人改过" not in text_of(out / "docs" / "丙党支部.docx")  # made again from its workbook
+    assert made_by_reporter(out / "docs" / "丙党支部.docx")
+    assert sorted(after) == sorted(before) and not list((out / "docs").glob(".*"))
+
+    # The next unchanged run trusts what it recorded: nothing is rendered.
+    rep = build(inp, out)
+    assert {w["status"] for w in rep["workbooks"]} == {"unchanged"}
+    assert files(out / "docs") == after
+
+
+def test_same_branch_twice_each_keeps_its_own_document(tmp_path):
+    """Two workbooks of one 支部名称: the document they would both leave in place is copied,
+    and when their order changes, each ends under the name its place gives it."""
+    inp, out = tmp_path / "in", tmp_path / "out"
+    good(inp / "a.xlsx", "甲党支部")
+    good(inp / "b.xlsx", "甲党支部")
+    build(inp, out)
+    assert sorted(files(out / "docs")) == ["甲党支部-2.docx", "甲党支部.docx"]
+
+    rep = build(inp, out, "--force")  # both find their content at 甲党支部.docx
+    docs = {w["source"]: w["document"] for w in rep["workbooks"]}
+    assert docs == {"a.xlsx": "docs/甲党支部.docx", "b.xlsx": "docs/甲党支部-2.docx"}
+    for name in ("甲党支部.docx", "甲党支部-2.docx"):
+        assert "不断增强工作实效" in text_of(out / "docs" / name)
+    assert not list((out / "docs").glob(".*"))
+
+    # b.xlsx now says something else; a.xlsx becomes c.xlsx, after b.xlsx in source order.
+    good(inp / "b.xlsx", "甲党支部", problems=OTHER_PROBLEMS)
+    (inp / "a.xlsx").rename(inp / "c.xlsx")
+    rep = build(inp, out, "--force")
+    docs = {w["source"]: w["document"] for w in rep["workbooks"]}
+    assert docs == {"b.xlsx": "docs/甲党支部.docx", "c.xlsx": "docs/甲党支部-2.docx"}
+    assert "学习不够深入系统" in text_of(out / "docs" / "甲党支部.docx")
+    assert "学习不够深入系统" not in text_of(out / "docs" / "甲党支部-2.docx")
+    assert sorted(files(out / "docs")) == ["甲党支部-2.docx", "甲党支部.docx"]
+
+
+# --- the history rows -----------------------------------------------------------------
+
+
+def _count_item_writes(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as db:
+        db.executescript("CREATE TABLE test_writes (n INTEGER); INSERT INTO test_writes VALUES (0);"
+                         "CREATE TRIGGER test_count AFTER INSERT ON items BEGIN"
+                         " UPDATE test_writes SET n = n + 1; END;")
+
+
+def _writes(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as db:
+        return db.execute("SELECT n FROM test_writes").fetchone()[0]
+
+
+def test_forced_rebuild_writes_items_only_where_they_differ(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    good(inp / "a.xlsx", "甲党支部")
+    good(inp / "b.xlsx", "乙党支部")
+    build(inp, out)
+    db_path = out / "reporter.sqlite"
+    _count_item_writes(db_path)
+    build(inp, out, "--force")
+    assert _writes(db_path) == 0  # the same bytes read the same way: their items stay
+
+    good(inp / "b.xlsx", "乙党支部", problems=OTHER_PROBLEMS)
+    build(inp, out, "--force")
+    with sqlite3.connect(db_path) as db:
+        wrote = _writes(db_path)
+        items = db.execute("SELECT count(*) FROM items i JOIN versions v ON v.id = i.version"
+                           " WHERE v.source = 'b.xlsx'").fetchone()[0]
+        b_new = db.execute("SELECT count(*) FROM items WHERE version = (SELECT max(id) FROM versions)").fetchone()[0]
+        digest_ok = all(d is not None and len(d) == 32 for (d,) in db.execute("SELECT items_digest FROM versions"))
+    assert wrote == b_new > 0 and items > b_new and digest_ok  # only b.xlsx's new version was written
+
+    # A digest that does not match what the items would be (lost, or from an older tool): written again.
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE versions SET items_digest = NULL WHERE source = 'a.xlsx'")
+        db.execute("UPDATE items SET headline = '被改坏的' WHERE version IN (SELECT id FROM versions WHERE source = 'a.xlsx')")
+    build(inp, out, "--force")
+    with sqlite3.connect(db_path) as db:
+        assert not db.execute("SELECT count(*) FROM items WHERE headline = '被改坏的'").fetchone()[0]
+        assert db.execute("SELECT count(*) FROM versions WHERE items_digest IS NULL").fetchone()[0] == 0
+
+
+def test_version_1_database_migrated_in_place(tmp_path):
+    """A database of schema 1 (the first history store) is brought to 2: its runs stay."""
+    inp, out = tmp_path / "in", tmp_path / "out"
+    good(inp / "a.xlsx", "甲党支部")
+    out.mkdir()
+    build(inp, out)
+    with sqlite3.connect(out / "reporter.sqlite") as db:  # make it what version 1 wrote
+        db.execute("ALTER TABLE versions DROP COLUMN items_digest")
+        db.execute("PRAGMA user_version = 1")
+        runs = db.execute("SELECT count(*) FROM runs").fetchone()[0]
+    rep = build(inp, out)
+    assert rep["workbooks"][0]["status"] == "unchanged"
+    with sqlite3.connect(out / "reporter.sqlite") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS) == 2
+        assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == runs + 1
+        assert "items_digest" in {r[1] for r in db.execute("PRAGMA table_info(versions)")}
+    assert not list(out.glob("reporter.sqlite.*"))  # not moved aside
+    history = json.loads(runner.invoke(app, ["history", str(out), "--json"]).output)["runs"]
+    assert len(history) == runs + 1
