@@ -344,9 +344,8 @@ def run() -> None:
     if isinstance(code, str):
         print(code, file=sys.stderr)
         code = 1
-    import logging
-
-    logging.shutdown()
+    if "logging" in sys.modules:  # a library used it (the unchanged path never imports it)
+        sys.modules["logging"].shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

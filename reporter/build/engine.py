@@ -158,7 +158,8 @@ class Build:
         try:
             return step(*args)
         finally:
-            give_back_freed_memory()  # what a step freed goes back to the system before the next one
+            if self._anything_new():  # what a step freed goes back to the system before the next one
+                give_back_freed_memory()
             self.timings[name] = time.monotonic() - t
 
     def _sweep(self) -> None:

@@ -7,7 +7,6 @@ had decided).
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -49,9 +48,10 @@ def totals(records: list[Record]) -> dict[str, int]:
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps makes one a call with options
 
 
-def workbook_json(rec: Record, pdf: bool, review=None) -> str:
-    """One workbook's entry as a line of JSON; ``review`` (a :class:`reporter.review.Review`)
-    adds that workbook's R6xx messages, spliced in as the review's file keeps them as text."""
+def workbook_json(rec: Record, pdf: bool, review=None) -> bytes:
+    """One workbook's entry as a line of JSON (UTF-8); ``review`` (a :class:`reporter.review.Review`)
+    adds that workbook's R6xx messages, spliced in as the review's file keeps them (UTF-8 bytes:
+    thousands of findings are copied, never decoded and encoded again)."""
     entry = {
         "source": rec.shown,
         "sha256": rec.sha256,
@@ -64,13 +64,18 @@ def workbook_json(rec: Record, pdf: bool, review=None) -> str:
     }
     if pdf:
         entry["pdf"] = pdf_name(rec.document) if rec.document and rec.pdf_fresh else None
-    line = _encode(entry)
+    line = _utf8(_encode(entry))
     reviewed = review.messages_json(rec.shown) if review is not None else None
     if reviewed is None:
         return line
-    own = _encode(entry["messages"]) if entry["messages"] else "[]"
-    merged = reviewed if own == "[]" else f"{own[:-1]}, {reviewed[1:]}"
-    return line.replace(f'"messages": {own}', f'"messages": {merged}', 1)
+    own = _utf8(_encode(entry["messages"])) if entry["messages"] else b"[]"
+    merged = reviewed if own == b"[]" else own[:-1] + b", " + reviewed[1:]
+    return line.replace(b'"messages": ' + own, b'"messages": ' + merged, 1)
+
+
+def _utf8(text: str) -> bytes:
+    """A path's undecodable bytes (surrogate escapes) become JSON's \\udcXX escapes."""
+    return text.encode("utf-8", "backslashreplace")
 
 
 def write_report(run: Build, *, completed: bool, exit_status: int, reason: str | None = None) -> None:
@@ -104,7 +109,7 @@ def write_report(run: Build, *, completed: bool, exit_status: int, reason: str |
     atomic_write(run.out / REPORT_NAME, lambda f: _write(f, report, entries, run.review))
 
 
-def _entries(records: list[Record], pdf: bool, review, batch: int = 500) -> Iterator[str]:
+def _entries(records: list[Record], pdf: bool, review, batch: int = 500) -> Iterator[bytes]:
     """Each workbook's entry as a line; the review's messages read ``batch`` workbooks at a time."""
     prefetch = getattr(review, "prefetch", None)
     for i, rec in enumerate(records):
@@ -113,25 +118,25 @@ def _entries(records: list[Record], pdf: bool, review, batch: int = 500) -> Iter
         yield workbook_json(rec, pdf, review)
 
 
-def _write(f: BinaryIO, report: dict, entries: Iterable[str], review=None) -> None:
+def _write(f: BinaryIO, report: dict, entries: Iterable[bytes], review=None) -> None:
     """The run report, readable and fast at 100,000 workbooks: the top level indented, each
     workbook entry on a line of its own (json's C encoder), written as it is made — the
     report never exists whole in memory."""
     head, tail = json.dumps(report, ensure_ascii=False, indent=2).split('"workbooks": []', 1)
-    out = io.TextIOWrapper(f, encoding="utf-8", errors="backslashreplace", write_through=False)
-    out.write(head + '"workbooks": [')
-    separator = "\n    "
+    out = f
+    out.write(_utf8(head + '"workbooks": ['))
+    separator = b"\n    "
     for entry in entries:
-        out.write(separator + entry)
-        separator = ",\n    "
-    out.write("]" if separator == "\n    " else "\n  ]")
+        out.write(separator)
+        out.write(entry)
+        separator = b",\n    "
+    out.write(b"]" if separator == b"\n    " else b"\n  ]")
     if review is not None:  # "review" (DESIGN §9), streamed from the review's file (Review.write_json)
         before, tail = tail.split(json.dumps(REVIEW_STREAMED), 1)
-        out.write(before)
-        review.write_json(out)
-    out.write(tail)
+        out.write(_utf8(before))
+        review.write_json_bytes(out)
+    out.write(_utf8(tail))
     out.flush()
-    out.detach()
 
 
 def last_report_count(output_dir: Path) -> int:

@@ -20,7 +20,6 @@ fault of ours: the run's internal error)."""
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import sys
 import threading
@@ -101,6 +100,8 @@ class Side:
             except Exception:  # noqa: BLE001 - raised again in the main process
                 result = ("error", traceback.format_exc(), None)
             calls = run.log.calls if isinstance(run.log, _Recorder) else []
+            import pickle  # here and in join: a run with nothing new forks nothing and needs it not
+
             payload = pickle.dumps((result, calls, run.run_errors[errors:], run.removed[removed:], run.pdf_given_up))
             with os.fdopen(fd, "wb") as f:
                 f.write(payload)
@@ -122,6 +123,8 @@ class Side:
             self.stop()
         if not data:  # killed (out of memory …) before it could answer
             raise SideFailed("the side process died")
+        import pickle
+
         (kind, value, self.seconds), calls, errors, removed, given_up = pickle.loads(data)
         run = self.run
         for name, args, kwargs in calls:

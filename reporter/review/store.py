@@ -23,13 +23,14 @@ similarity).
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from ..model import Message
 from ..schema import SECTIONS
@@ -62,6 +63,7 @@ CREATE TABLE review_json (text TEXT NOT NULL);
 _INDEXES = """
 CREATE INDEX findings_in_order ON findings(o_branch, source, o_sheet, o_row, o_code, cell);
 CREATE INDEX findings_by_source ON findings(source, o_sheet, o_row, o_code, cell);
+CREATE INDEX findings_by_code ON findings(code);
 CREATE INDEX pairs_in_order ON pairs(a_branch, a_source, b_branch);
 CREATE INDEX group_items_by_group ON group_items(grp);
 CREATE INDEX items_by_source ON items(source);
@@ -266,19 +268,20 @@ class Review:
         """Read the messages of ``sources`` at once (the next few hundred entries of the run report)."""
         if self.cached and sources:
             self._texts = dict(self.db.execute(
-                f"SELECT source, messages FROM workbook_json WHERE source IN ({', '.join('?' * len(sources))})",
-                sources))
+                "SELECT source, CAST(messages AS BLOB) FROM workbook_json"
+                f" WHERE source IN ({', '.join('?' * len(sources))})", sources))
             self._fetched = set(sources)
 
-    def messages_json(self, source: str) -> str | None:
-        """That workbook's R6xx messages as a JSON array (run-report.json), None when it has none."""
+    def messages_json(self, source: str) -> bytes | None:
+        """That workbook's R6xx messages as a JSON array in UTF-8 (run-report.json), None when it has none."""
         if self.cached and source in self._fetched:
             return self._texts.get(source)
         if self.cached:
-            row = self.db.execute("SELECT messages FROM workbook_json WHERE source = ?", (source,)).fetchone()
+            row = self.db.execute("SELECT CAST(messages AS BLOB) FROM workbook_json WHERE source = ?",
+                                  (source,)).fetchone()
             return row[0] if row else None
         messages = self.messages_for(source)
-        return _json([m.to_json() for m in messages]) if messages else None
+        return _json([m.to_json() for m in messages]).encode("utf-8", "backslashreplace") if messages else None
 
     # -- the whole review, streamed ----------------------------------------------
     @property
@@ -316,6 +319,17 @@ class Review:
         return [tuple(row) for row in self.db.execute(
             "SELECT coalesce(branch, source) AS name, count(*) AS n FROM findings GROUP BY name "
             "ORDER BY n DESC, name LIMIT ?", (n,))]
+
+    def write_json_bytes(self, out: BinaryIO) -> None:
+        """:meth:`write_json` in UTF-8 into a binary file (the made text copied as it is kept)."""
+        if self.cached:
+            for (chunk,) in self.db.execute("SELECT CAST(text AS BLOB) FROM review_json ORDER BY rowid"):
+                out.write(chunk)
+            return
+        text = io.TextIOWrapper(out, encoding="utf-8", errors="backslashreplace")
+        self.write_json(text)
+        text.flush()
+        text.detach()
 
     def write_json(self, out: TextIO) -> None:
         """run-report.json's ``"review"`` (DESIGN §9) into ``out``, one pair or group item a line:
