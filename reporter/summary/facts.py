@@ -117,6 +117,7 @@ class Rows:
     def __init__(self) -> None:
         self._db = sqlite3.connect("")  # "": a temporary file, deleted when closed
         self._db.execute("CREATE TABLE rows (position INTEGER, data TEXT)")
+        self._db.execute("CREATE INDEX rows_in_order ON rows (position)")  # each pass reads in order, unsorted
         self._count = 0
         self._kept: list[Row] | None = None
         self.copies: dict[str, Copies] = {}  # source of the workbook used → the others (attached when read)
