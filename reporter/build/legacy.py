@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 from pathlib import Path
 
 from .state import LoadedState, Owned
@@ -22,16 +21,22 @@ LEGACY_NAME = ".reporter-state.pickle"
 JSON_STATE_NAME = ".reporter-state.json"
 
 
-class _StateUnpickler(pickle.Unpickler):
-    """Only our own plain records may come out of the old state file."""
+_ALLOWED = {("reporter.model", n) for n in ("Branch", "BranchInfo", "Problem", "Cause", "Measure", "Message")}
+_ALLOWED |= {("datetime", "date")}
 
-    ALLOWED = {("reporter.model", n) for n in ("Branch", "BranchInfo", "Problem", "Cause", "Measure", "Message")}
-    ALLOWED |= {("datetime", "date")}
 
-    def find_class(self, module: str, name: str):
-        if (module, name) in self.ALLOWED:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the state file")
+def _unpickled(f):
+    """The old state, only our own plain records allowed out of it (pickle is imported here: a run
+    that merely removes the old files, after a change of state, needs it not)."""
+    import pickle
+
+    class StateUnpickler(pickle.Unpickler):
+        def find_class(self, module: str, name: str):
+            if (module, name) in _ALLOWED:
+                return super().find_class(module, name)
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the state file")
+
+    return StateUnpickler(f).load()
 
 
 def load_legacy(output_dir: Path) -> LoadedState:
@@ -39,7 +44,7 @@ def load_legacy(output_dir: Path) -> LoadedState:
     owned = Owned()
     try:
         with open(Path(output_dir) / LEGACY_NAME, "rb") as f:
-            state = _StateUnpickler(f).load()
+            state = _unpickled(f)
     except FileNotFoundError:
         return LoadedState({}, owned)
     except Exception:  # noqa: BLE001 - a damaged state only costs a full rebuild
