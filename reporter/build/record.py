@@ -57,45 +57,11 @@ def same_or(value: str, other: str) -> str:
 _USUAL = "\0"  # Record._document: the document is "docs/<支部名称>.docx"
 
 
-class _Work:
-    """What a record needs only until the run's state is saved (then dropped: see Record.forget_state)."""
-
-    __slots__ = ("staged", "stored", "stat", "source_key", "saved_doc")
-
-    def __init__(self) -> None:
-        self.staged = self.stored = self.stat = self.source_key = self.saved_doc = None
-
-
-def _worked(name: str, doc: str) -> property:
-    def get(rec: Record):
-        return getattr(rec._work, name) if rec._work is not None else None
-
-    def put(rec: Record, value) -> None:
-        if rec._work is None:
-            if value is None:
-                return
-            rec._work = _Work()
-        setattr(rec._work, name, value)
-
-    return property(get, put, doc=doc)
-
-
-def _flag(bit: int, doc: str) -> property:
-    def get(rec: Record) -> bool:
-        return bool(rec._flags & bit)
-
-    def put(rec: Record, value: bool) -> None:
-        rec._flags = rec._flags | bit if value else rec._flags & ~bit
-
-    return property(get, put, doc=doc)
-
-
 @dataclass(slots=True)
 class Record:
     """One workbook of the run.  Every later step holds all of them, so each costs as little as it
     can: the sha256 kept as its 32 bytes, the usual document name not kept at all (both given back
-    as the text they stand for), what only the map and the state need in one object dropped after
-    the state's last save, the yes/no facts as bits of one number."""
+    as the text they stand for)."""
 
     source: str  # relative to INPUT_DIR, "/"-separated (may hold surrogate escapes)
     shown: str  # printable, JSON-safe form of source
@@ -105,20 +71,17 @@ class Record:
     counts: dict[str, int] = field(default_factory=no_counts)
     own: tuple[Message, ...] = ()  # the workbook's own findings (stored in the state)
     extra: tuple[Message, ...] = ()  # this run's findings (W401, W5xx, E4xx …)
+    staged: str | None = None  # new document in a temporary file, not yet in place (a str: a Path costs ~0.5 KB)
     _document: str | None = None  # see document
+    stored: tuple | None = None  # the Branch as the store's rows, from the worker, until it is in the store
     version: int | None = None  # its row in the store's ``versions`` (the branch is read back from there)
+    stat: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes processed
+    source_key: tuple[int, ...] | None = None  # intake.source_key of a settled file
+    rendered: bool = False  # a new document was made in this run
+    pdf_fresh: bool = False  # pdf/<stem>.pdf matches the document
+    handled: bool = False  # decided in this run (a report of an interrupted run lists only these)
     duplicate_of: str | None = None  # the copy of the same branch the summary uses instead (shown form)
-    _work: _Work | None = None  # staged … saved_doc below
-    _flags: int = 0  # rendered, pdf_fresh, handled below
-
-    staged = _worked("staged", "new document in a temporary file, not yet in place (a str: a Path costs ~0.5 KB)")
-    stored = _worked("stored", "the Branch as the store's rows, from the worker, until it is in the store")
-    stat = _worked("stat", "(size, mtime_ns) of the bytes processed")
-    source_key = _worked("source_key", "intake.source_key of a settled file")
-    saved_doc = _worked("saved_doc", "(document, its stat key) as last saved")
-    rendered = _flag(1, "a new document was made in this run")
-    pdf_fresh = _flag(2, "pdf/<stem>.pdf matches the document")
-    handled = _flag(4, "decided in this run (a report of an interrupted run lists only these)")
+    saved_doc: tuple[str, tuple[int, int] | None] | None = None  # (document, its stat key) as last saved
 
     @property
     def sha256(self) -> str | None:
@@ -154,9 +117,9 @@ class Record:
         self.document, self.saved_doc = old.document, (old.document, old.doc_stat)
 
     def forget_state(self) -> None:
-        """After the state's last save in a run: what only the map and the state needed goes
-        (memory: the later steps hold every record)."""
-        self._work = None
+        """After the state's last save in a run: what only the state needed goes (memory: the
+        later steps hold every record)."""
+        self.stat = self.source_key = self.saved_doc = None
 
     def summary_status(self, strict: bool) -> str:
         """"unchanged" means nothing to a committee reader: the summary gets the real status."""
