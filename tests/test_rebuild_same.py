@@ -185,6 +185,7 @@ def test_version_1_database_migrated_in_place(tmp_path):
     out.mkdir()
     build(inp, out)
     with sqlite3.connect(out / "reporter.sqlite") as db:  # make it what version 1 wrote
+        db.execute("DROP INDEX items_progress")
         db.execute("ALTER TABLE versions DROP COLUMN items_digest")
         db.execute("PRAGMA user_version = 1")
         runs = db.execute("SELECT count(*) FROM runs").fetchone()[0]
@@ -194,6 +195,7 @@ def test_version_1_database_migrated_in_place(tmp_path):
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS) == 2
         assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == runs + 1
         assert "items_digest" in {r[1] for r in db.execute("PRAGMA table_info(versions)")}
+        assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'items_progress'").fetchone()[0] == 1
     assert not list(out.glob("reporter.sqlite.*"))  # not moved aside
     history = json.loads(runner.invoke(app, ["history", str(out), "--json"]).output)["runs"]
     assert len(history) == runs + 1
