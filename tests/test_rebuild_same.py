@@ -17,6 +17,7 @@ from reporter.build.outputs import made_by_reporter
 from reporter.cli import app
 from reporter.config import Config
 from reporter.docx.branch import render_document
+from reporter.history import SCHEMA_VERSION as HISTORY_READS
 from reporter.ooxml import same_but_dates
 from reporter.reader import read_workbook
 
@@ -193,6 +194,7 @@ def test_version_1_database_migrated_in_place(tmp_path):
     assert rep["workbooks"][0]["status"] == "unchanged"
     with sqlite3.connect(out / "reporter.sqlite") as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS) == 2
+        assert HISTORY_READS == SCHEMA_VERSION  # `reporter history` reads what the build writes
         assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == runs + 1
         assert "items_digest" in {r[1] for r in db.execute("PRAGMA table_info(versions)")}
         assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'items_progress'").fetchone()[0] == 1

@@ -123,20 +123,19 @@ def _write(f: BinaryIO, report: dict, entries: Iterable[bytes], review=None) -> 
     workbook entry on a line of its own (json's C encoder), written as it is made — the
     report never exists whole in memory."""
     head, tail = json.dumps(report, ensure_ascii=False, indent=2).split('"workbooks": []', 1)
-    out = f
-    out.write(_utf8(head + '"workbooks": ['))
+    f.write(_utf8(head + '"workbooks": ['))
     separator = b"\n    "
     for entry in entries:
-        out.write(separator)
-        out.write(entry)
+        f.write(separator)
+        f.write(entry)
         separator = b",\n    "
-    out.write(b"]" if separator == b"\n    " else b"\n  ]")
+    f.write(b"]" if separator == b"\n    " else b"\n  ]")
     if review is not None:  # "review" (DESIGN §9), streamed from the review's file (Review.write_json)
         before, tail = tail.split(json.dumps(REVIEW_STREAMED), 1)
-        out.write(_utf8(before))
-        review.write_json_bytes(out)
-    out.write(_utf8(tail))
-    out.flush()
+        f.write(_utf8(before))
+        review.write_json_bytes(f)
+    f.write(_utf8(tail))
+    f.flush()
 
 
 def last_report_count(output_dir: Path) -> int:
