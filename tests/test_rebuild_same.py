@@ -201,3 +201,27 @@ def test_version_1_database_migrated_in_place(tmp_path):
     assert not list(out.glob("reporter.sqlite.*"))  # not moved aside
     history = json.loads(runner.invoke(app, ["history", str(out), "--json"]).output)["runs"]
     assert len(history) == runs + 1
+
+
+def test_the_result_lines_are_written_one_workbook_at_a_time(tmp_path, monkeypatch):
+    """The log's per-workbook lines at the end of a run: made and written one at a time (memory:
+    a list of every workbook's line was the build process's last peak at 30,000 workbooks)."""
+    import gc
+
+    from reporter import runlog
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    for i in range(12):
+        good(inp / f"{i:02d}.xlsx", f"第{i}党支部")
+    alive: list[int] = []
+    line = runlog.RunLog._line
+
+    def counting(self, level, body, screen=True):
+        if "→ docs/" in body:
+            gc.collect()
+            alive.append(sum(1 for o in gc.get_objects() if type(o) is runlog.Row))
+        return line(self, level, body, screen)
+
+    monkeypatch.setattr(runlog.RunLog, "_line", counting)
+    build(inp, out)
+    assert len(alive) == 12 and max(alive) <= 2

@@ -264,3 +264,21 @@ def test_review_settings_from_the_configuration():
     for bad in ({"similar": 1.5}, {"r601": 1}, {"min_chars": 0}, {"unknown": 1}):
         with pytest.raises(ConfigError, match=re.escape("review")):
             parse_config({"review": bad})
+
+
+def test_branches_with_most_findings_from_the_counts_made_with_the_review():
+    """top_branches reads the per-workbook counts written with the review: the same answer as
+    counting every finding (ties by name; two workbooks of one name counted together)."""
+    rng = random.Random(4)
+    template = [(f"问题{i}", sentence(rng)) for i in range(6)]
+    corpus = [(f"{i:02d}.xlsx", branch(f"第{i % 7}党支部", problems_of(template[:1 + i % 6]))) for i in range(30)]
+    corpus.append(("solo.xlsx", branch("独立党支部", problems_of([("独有", sentence(rng))]))))
+    review = run_review(corpus, ReviewSettings(r611=False))
+    assert review.counted
+    counted_all = [tuple(row) for row in review.db.execute(
+        "SELECT coalesce(branch, source) AS name, count(*) AS n FROM findings GROUP BY name ORDER BY n DESC, name")]
+    for n in (1, 3, 5, 10, 50):
+        assert review.top_branches(n) == counted_all[:n]
+    assert sum(count for _, count in review.top_branches(50)) == sum(review.counts.values())
+    review.counted = False  # a review file made before the counts were kept: the findings are counted
+    assert review.top_branches(5) == counted_all[:5]

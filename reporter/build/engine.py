@@ -206,7 +206,7 @@ class Build:
         )
 
     def _tell(self, counts: dict[str, int], seconds: float, code: int) -> None:
-        self.log.results([Row(r.shown, r.status, r.name, r.document, r.messages) for r in self.records])
+        self.log.results(Row(r.shown, r.status, r.name, r.document, r.messages) for r in self.records)  # streamed
         for path in self.removed:
             self.log.info(f"已删除 {path}（对应的工作簿已删除、改名或未通过）")
         for problem in self.run_errors:
