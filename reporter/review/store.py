@@ -13,7 +13,9 @@ the same whatever the number of findings.
 Tables: ``meta`` (key, measure: what the review was made from; base: the
 configuration part of the key), ``findings`` (one row per finding, with its
 sort key), ``pairs`` (the report's ``similar``), ``groups`` and
-``group_items`` (its ``groups``); and what the next review reuses
+``group_items`` (its ``groups``), ``workbook_json`` and ``review_json``
+(run-report.json's texts, made once), ``workbook_counts`` (findings per
+workbook, for the branches with most findings); and what the next review reuses
 (:class:`Prior`): ``sources`` (each reviewed workbook, the sha256 of its
 bytes, its branch), ``items`` (each compared item: workbook, sheet, row, the
 digest of its normalised text), ``texts`` (each distinct text: digest, text,
@@ -324,7 +326,7 @@ class Review:
     def top_branches(self, n: int = 10) -> list[tuple[str, int]]:
         """The branches with most findings: (支部名称 or source, count), most first."""
         if self.counted:  # from the counts made with the review (an older file: from the findings)
-            query = ("SELECT name, sum(n) AS total FROM workbook_counts GROUP BY name ORDER BY total DESC, name LIMIT ?")
+            query = "SELECT name, sum(n) AS total FROM workbook_counts GROUP BY name ORDER BY total DESC, name LIMIT ?"
         else:
             query = ("SELECT coalesce(branch, source) AS name, count(*) AS n FROM findings GROUP BY name "
                      "ORDER BY n DESC, name LIMIT ?")
