@@ -2,7 +2,8 @@
 
 The reference is the first formulation (every previous measure copied to a temporary table, two
 queries); the faster one must give the same pairs on random histories: duplicate copies, failed
-workbooks, duplicate 序号 within a workbook, renamed headlines, deadlines around both as-of dates."""
+workbooks, duplicate 序号 within a workbook, renamed headlines, deadlines around both as-of dates,
+workbooks handed in again with the same bytes (the same version: each measure is its own previous)."""
 
 from __future__ import annotations
 
@@ -15,26 +16,27 @@ import pytest
 from reporter.build.changes import changes
 from reporter.build.db_schema import migrate
 
-_MEASURES = ("SELECT w.branch, w.source, i.row, i.number, i.headline, i.progress, i.deadline"
+_MEASURES = ("SELECT w.branch, w.source, i.row, i.number, i.headline, i.progress, i.deadline, w.version, i.position"
              " FROM run_workbooks w JOIN items i ON i.version = w.version AND i.kind = 'measure'"
              " WHERE w.run = {run} AND w.status != 'failed' AND w.duplicate_of IS NULL AND w.branch IS NOT NULL")
 _PAIRS = (f"WITH cur AS ({_MEASURES.format(run=':cur')})"
           " SELECT cur.branch, cur.source, cur.row, cur.headline, prev.progress, cur.progress, cur.deadline,"
-          " prev.deadline FROM cur JOIN temp.ref_previous prev ON prev.branch = cur.branch"
-          " AND prev.number = cur.number AND prev.headline = cur.headline ")
+          " prev.deadline FROM cur JOIN temp.ref_previous prev ON prev.branch = cur.branch AND CASE"
+          " WHEN prev.version = cur.version THEN prev.position = cur.position"
+          " ELSE prev.number = cur.number AND prev.headline = cur.headline END ")
 
 
 def reference(db: sqlite3.Connection, run: int, prev: int, as_of: str, prev_as_of: str, done: str) -> tuple:
     db.execute(f"CREATE TEMP TABLE ref_previous AS {_MEASURES.format(run='?')}", (prev,))
     params = {"cur": run, "done": done, "as_of": as_of, "prev_as_of": prev_as_of}
     completed = [{"branch": b, "source": s, "row": r, "measure": m, "from": was, "to": is_}
-                 for b, s, r, m, was, is_, _, _ in db.execute(
+                 for b, s, r, m, was, is_, _, _, *_ in db.execute(
                      _PAIRS + "WHERE cur.progress = :done AND coalesce(prev.progress, '') != :done", params)]
     late = ("WHERE cur.deadline IS NOT NULL AND cur.deadline < :as_of AND coalesce(cur.progress, '') != :done"
             " AND NOT (prev.deadline IS NOT NULL AND prev.deadline < :prev_as_of"
             " AND coalesce(prev.progress, '') != :done)")
     overdue = [{"branch": b, "source": s, "row": r, "measure": m, "deadline": d}
-               for b, s, r, m, _, _, d, _ in db.execute(_PAIRS + late, params)]
+               for b, s, r, m, _, _, d, _, *_ in db.execute(_PAIRS + late, params)]
     db.execute("DROP TABLE temp.ref_previous")
     return completed, overdue
 
@@ -50,14 +52,23 @@ def history(rng: random.Random) -> tuple[sqlite3.Connection, list[str]]:
         db.execute("INSERT INTO runs (id, started, as_of, tool_version, options, completed) VALUES (?,?,?,?,?,1)",
                    (run, f"2024-07-0{run}T02:00:00", as_of, "x", "{}"))
     version = 0
+    first: list[tuple] = []  # run 1's workbooks (source, version, status, branch, duplicate)
     for run in (1, 2):
         for n in range(rng.randint(1, 6)):
+            if run == 2 and first and rng.random() < 0.4:  # handed in again unchanged
+                again = rng.choice(first)
+                if again[0] == f"{n}.xlsx":
+                    db.execute("INSERT INTO run_workbooks VALUES (?,?,?,?,?,?,?,?)",
+                               (run, again[0], again[1], again[2], again[3], None, again[4], "[]"))
+                    continue
             version += 1
             source, branch = f"{n}.xlsx", rng.choice(["甲", "乙", "丙", None])
             status = rng.choice(["ok", "ok", "warning", "failed"])
             db.execute("INSERT INTO versions (id, source, sha256, first_run, last_run, status) VALUES (?,?,?,?,?,?)",
                        (version, source, f"{version:064x}", run, run, status))
             duplicate = rng.choice([None, None, None, "other.xlsx"])
+            if run == 1:
+                first.append((source, version, status, branch, duplicate))
             db.execute("INSERT INTO run_workbooks VALUES (?,?,?,?,?,?,?,?)",
                        (run, source, version, status, branch, None, duplicate, "[]"))
             for position in range(1, rng.randint(1, 5)):

@@ -19,16 +19,23 @@ _WAS_OVERDUE = "p.deadline IS NOT NULL AND p.deadline < :prev_as_of AND coalesce
 # Each measure of this run (i) paired with each measure of the previous run of the same identity (p),
 # where it was completed or became overdue.  The condition on i alone comes first, so only the
 # measures that are done or overdue now are paired; the previous run's workbooks are found by
-# branch in temp.previous_workbooks.
+# branch in temp.previous_workbooks.  A workbook handed in with the same bytes (the same version)
+# is its own previous: nothing in it was completed, and a measure became overdue only when its
+# deadline lies between the two as-of dates (no pairing: most workbooks of a night are unchanged).
 _PAIRS = (
-    "SELECT w.branch, w.source, i.row, i.headline, p.progress, i.progress, i.deadline, " + _COMPLETED +
+    "SELECT w.branch, w.source, i.row, i.headline, p.progress, i.progress, i.deadline, " + _COMPLETED + ", i.number"
     " FROM run_workbooks w JOIN items i ON i.version = w.version AND i.kind = 'measure'"
-    " JOIN temp.previous_workbooks pw ON pw.branch = w.branch"
+    " JOIN temp.previous_workbooks pw ON pw.branch = w.branch AND pw.version != w.version"
     " JOIN items p ON p.version = pw.version AND p.kind = 'measure' AND p.number = i.number"
     " AND p.headline = i.headline"
     f" WHERE w.run = :cur AND {_COUNTED} AND (i.progress = :done OR {_OVERDUE})"
     f" AND ({_COMPLETED} OR ({_OVERDUE} AND NOT ({_WAS_OVERDUE})))"
-    " ORDER BY w.branch, i.number, w.source, i.row"
+    " UNION ALL"
+    " SELECT w.branch, w.source, i.row, i.headline, i.progress, i.progress, i.deadline, 0, i.number"
+    " FROM run_workbooks w JOIN temp.previous_workbooks pw ON pw.branch = w.branch AND pw.version = w.version"
+    " JOIN items i ON i.version = w.version AND i.kind = 'measure'"
+    f" WHERE :as_of > :prev_as_of AND w.run = :cur AND {_COUNTED} AND i.deadline >= :prev_as_of AND {_OVERDUE}"
+    " ORDER BY 1, 9, 2, 3"  # branch, 序号, source, row
 )
 
 
@@ -60,7 +67,7 @@ def changes(db: sqlite3.Connection, run: int, as_of: str, done_status: str) -> d
                f" WHERE w.run = ? AND {_COUNTED}", (prev_id,))
     db.execute("CREATE INDEX temp.previous_workbooks_branch ON previous_workbooks (branch)")
     params = {"cur": run, "done": done_status, "as_of": as_of, "prev_as_of": prev_as_of}
-    for branch, source, row, measure, was, is_, deadline, completed in db.execute(_PAIRS, params):
+    for branch, source, row, measure, was, is_, deadline, completed, _ in db.execute(_PAIRS, params):
         if completed:
             result["measures_completed"].append(
                 {"branch": branch, "source": source, "row": row, "measure": measure, "from": was, "to": is_})
