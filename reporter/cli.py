@@ -4,22 +4,24 @@ Heavy libraries (openpyxl, python-calamine, lxml, matplotlib, numpy) are importe
 inside the commands, so ``reporter --help`` stays fast.  Help pages and
 usage errors are written in Chinese by :mod:`reporter._zh`; :func:`main`
 runs the commands and turns every usage error into a Chinese message and
-exit status 2.
+exit status 2.  The program's entry point is :func:`reporter.program.run`:
+a plainly written ``reporter build`` line (the nightly cron job) is read
+there without this module, everything else comes here.
 
 No ``from __future__ import annotations`` here: Typer would then evaluate every
 option's annotation from its text at each start (a few milliseconds).
 """
 
-import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from . import __version__, _zh
+from . import __version__, _zh, program
 from .errors import ReporterError, UsageError
+from .program import config_at as _config
+from .program import path_arg as _path
 
 app = typer.Typer(
     name="reporter",
@@ -60,40 +62,9 @@ def _root(
     """把各党支部填写的标准 Excel 工作簿，批量生成为公文格式的《对照检查材料》和汇总材料。"""
 
 
-def _path(value: str | None, what: str) -> Path | None:
-    """A path from the command line; an empty one is a usage error (it would mean the current folder)."""
-    if value is None:
-        return None
-    if not value.strip():
-        raise UsageError(f"{what}是空的（命令行里的变量可能没有设置），请写明路径。")
-    return Path(value)
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    from .text import parse_date
-
-    d = parse_date(value)
-    if d is None:
-        raise UsageError(f"--as-of 的日期“{value}”无法识别，请写成 2023-12-20 的形式。")
-    return d
-
-
-def _config(path: str | None):
-    from .config import load_config
-
-    return load_config(_path(path, "--config 后面的路径"))
-
-
 def _fail(exc: ReporterError, log_file: str | None = None) -> typer.Exit:
     """Say why the command stopped (stderr, and the log file of a build)."""
-    typer.echo(f"错误：{exc}", err=True)
-    if log_file and log_file.strip() and not exc.logged:
-        from .runlog import append_line
-
-        append_line(Path(log_file), "ERROR", f"运行未能开始或被拒绝：{exc}")
-    return typer.Exit(exc.exit_code)
+    return typer.Exit(program.say_failure(exc, log_file))
 
 
 @app.command(cls=_zh.ZhCommand)
@@ -121,27 +92,9 @@ def build(
 
     退出码：0 全部生成；1 有工作簿未通过；2 无法开始运行或被拒绝（选项、路径或配置有误，输出文件夹正被占用，没有找到工作簿）；3 各支部材料已处理，但 PDF 或汇总材料未能生成；130 / 143 被 Ctrl-C / SIGTERM 中止。
     """
-    try:
-        options = dict(
-            input_dir=_path(input_dir, "参数“输入文件夹”"),
-            output_dir=_path(output_dir, "-o/--output 后面的路径"),
-            roster=_path(roster, "--roster 后面的路径"),
-            log_file=_path(log_file, "--log-file 后面的路径"),
-        )
-        if options["log_file"] is not None:  # a log file that cannot be opened refuses the run before it starts
-            from .runlog import open_log
-
-            open_log(options["log_file"]).close()
-        day = _parse_date(as_of) or date.today()
-        settings = _config(config)
-        from .build import BuildOptions, run_build
-
-        result = run_build(BuildOptions(config=settings, jobs=jobs, force=force, as_of=day, strict=strict,
-                                        pdf=pdf, quiet=quiet, allow_empty=allow_empty, review=not no_review,
-                                        **options))
-    except ReporterError as exc:
-        raise _fail(exc, log_file) from None
-    raise typer.Exit(result.exit_status)
+    raise typer.Exit(program.build(
+        input_dir=input_dir, output_dir=output_dir, jobs=jobs, force=force, as_of=as_of, roster=roster, config=config,
+        strict=strict, pdf=pdf, quiet=quiet, log_file=log_file, allow_empty=allow_empty, no_review=no_review))
 
 
 @app.command(cls=_zh.ZhCommand)
@@ -286,15 +239,6 @@ def history(
     print_history(data, json_out)
 
 
-def _streams() -> None:
-    """Text the locale cannot encode (an emoji under GBK, a UTF-8 path under GB18030) is replaced, never fatal."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(errors="replace")
-        except (AttributeError, ValueError):  # not a text file (tests), or closed
-            pass
-
-
 def _log_file(args: list[str]) -> str | None:
     """``--log-file`` as typed, for a command line that could not be parsed."""
     for i, arg in enumerate(args):
@@ -307,7 +251,7 @@ def _log_file(args: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; exits with the command's status (2 for every usage error)."""
-    _streams()
+    program.tolerant_streams()
     args = sys.argv[1:] if argv is None else list(argv)
     command = typer.main.get_command(app)
     if not args:
@@ -331,28 +275,5 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code or 0)
 
 
-def run() -> None:
-    """The ``reporter`` program: :func:`main`, then the process ends at once.  Every file is
-    written and closed by then (the run log, the databases, the outputs); what is left is the
-    interpreter tearing down what a build loaded (matplotlib, numpy …), about 0.2 s of a nightly
-    job for nothing.  A fault of ours (a traceback) still ends the normal way."""
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    if isinstance(code, str):
-        print(code, file=sys.stderr)
-        code = 1
-    if "logging" in sys.modules:  # a library used it (the unchanged path never imports it)
-        sys.modules["logging"].shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more can be said
-            pass
-    os._exit(code or 0)
-
-
 if __name__ == "__main__":  # pragma: no cover
-    run()
+    program.run()

@@ -54,7 +54,7 @@ def test_python_dash_m_entry_point():
 
 
 def test_the_program_ends_at_once_with_everything_said(tmp_path):
-    """`python -m reporter` skips the interpreter's teardown (cli.run): every line still reaches the
+    """`python -m reporter` skips the interpreter's teardown (program.run): every line still reaches the
     pipe and the run log, and the exit status is the command's."""
     import json
 
@@ -160,8 +160,8 @@ HEAVY = ("pandas", "openpyxl", "docx", "matplotlib", "numpy", "rapidfuzz", "lxml
 def heavy_modules_after(*argv: str) -> list[str]:
     """Run `reporter ARGV` in a fresh interpreter; the HEAVY modules it imported."""
     code = ("import sys\n"
-            "from reporter.cli import main\n"
-            "try: main(sys.argv[1:])\nexcept SystemExit: pass\n"
+            "from reporter.program import main\n"
+            "main(sys.argv[1:])\n"
             f"print('HEAVY', [m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)")
     out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
