@@ -64,8 +64,8 @@ def history(rng: random.Random) -> tuple[sqlite3.Connection, list[str]]:
             version += 1
             source, branch = f"{n}.xlsx", rng.choice(["甲", "乙", "丙", None])
             status = rng.choice(["ok", "ok", "warning", "failed"])
-            db.execute("INSERT INTO versions (id, source, sha256, first_run, last_run, status) VALUES (?,?,?,?,?,?)",
-                       (version, source, f"{version:064x}", run, run, status))
+            db.execute("INSERT INTO versions (id, source, sha256, first_run, status) VALUES (?,?,?,?,?)",
+                       (version, source, f"{version:064x}", run, status))
             duplicate = rng.choice([None, None, None, "other.xlsx"])
             if run == 1:
                 first.append((source, version, status, branch, duplicate))

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import docx
+import pytest
 from typer.testing import CliRunner
 
 from helpers import PROBLEMS, rewrite_zip, standard_bytes
@@ -179,28 +180,82 @@ def test_forced_rebuild_writes_items_only_where_they_differ(tmp_path):
         assert db.execute("SELECT count(*) FROM versions WHERE items_digest IS NULL").fetchone()[0] == 0
 
 
-def test_version_1_database_migrated_in_place(tmp_path):
-    """A database of schema 1 (the first history store) is brought to 2: its runs stay."""
+def test_an_unchanged_run_writes_no_version_row(tmp_path):
+    """Each run notes every workbook's last run in the narrow version_seen; the wide versions rows are
+    not touched (a rewrite of every page of the table each night, growing with the number of workbooks)."""
     inp, out = tmp_path / "in", tmp_path / "out"
     good(inp / "a.xlsx", "甲党支部")
-    out.mkdir()
+    good(inp / "b.xlsx", "乙党支部")
     build(inp, out)
-    with sqlite3.connect(out / "reporter.sqlite") as db:  # make it what version 1 wrote
-        db.execute("DROP INDEX items_progress")
-        db.execute("ALTER TABLE versions DROP COLUMN items_digest")
-        db.execute("PRAGMA user_version = 1")
-        runs = db.execute("SELECT count(*) FROM runs").fetchone()[0]
+    db_path = out / "reporter.sqlite"
+    with sqlite3.connect(db_path) as db:
+        db.executescript("CREATE TABLE test_writes (n INTEGER); INSERT INTO test_writes VALUES (0);"
+                         "CREATE TRIGGER test_count AFTER UPDATE ON versions BEGIN"
+                         " UPDATE test_writes SET n = n + 1; END;")
+    for _ in range(2):
+        assert [w["status"] for w in build(inp, out)["workbooks"]] == ["unchanged", "unchanged"]
+    with sqlite3.connect(db_path) as db:
+        assert _writes(db_path) == 0
+        assert db.execute("SELECT source, first_run, last_run FROM versions_seen ORDER BY source").fetchall() == [
+            ("a.xlsx", 1, 3), ("b.xlsx", 1, 3)]
+
+
+def as_older_schema(db_path: Path, version: int) -> None:
+    """Make ``db_path`` what schema ``version`` held: a new file made by that version's statements,
+    every row copied over (versions.last_run from version_seen), the current file replaced by it."""
+    older = db_path.with_name("older.sqlite")
+    with sqlite3.connect(older) as db:
+        db.executescript("".join(MIGRATIONS[:version]) + f"PRAGMA user_version = {version};")
+        db.execute("ATTACH ? AS cur", (str(db_path),))
+        for table in ("runs", "versions", "items", "run_workbooks", "state", "leftovers", "run_progress"):
+            here = [r[1] for r in db.execute(f"PRAGMA main.table_info({table})")]
+            there = {r[1] for r in db.execute(f"PRAGMA cur.table_info({table})")}
+            columns = [c for c in here if c in there]
+            values = [f"cur.{table}.{c}" for c in columns]
+            if table == "versions":
+                columns.append("last_run")
+                values.append("(SELECT last_run FROM cur.version_seen WHERE version = id)")
+            db.execute(f"INSERT INTO main.{table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM cur.{table}")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    older.rename(db_path)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_older_database_migrated_in_place(tmp_path, version):
+    """A database of schema 1 or 2 is brought to the current one: its runs, versions and items stay."""
+    inp, out = tmp_path / "in", tmp_path / "out"
+    good(inp / "a.xlsx", "甲党支部")
+    good(inp / "b.xlsx", "乙党支部")
+    build(inp, out)
+    good(inp / "b.xlsx", "乙党支部", problems=OTHER_PROBLEMS)
+    build(inp, out)
+    db_path = out / "reporter.sqlite"
+    with sqlite3.connect(db_path) as db:
+        before = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "versions", "items")}
+    as_older_schema(db_path, version)
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == version
+        assert "last_run" in {r[1] for r in db.execute("PRAGMA table_info(versions)")}
     rep = build(inp, out)
-    assert rep["workbooks"][0]["status"] == "unchanged"
-    with sqlite3.connect(out / "reporter.sqlite") as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS) == 2
+    assert [w["status"] for w in rep["workbooks"]] == ["unchanged", "unchanged"]
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS) == 3
         assert HISTORY_READS == SCHEMA_VERSION  # `reporter history` reads what the build writes
-        assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == runs + 1
-        assert "items_digest" in {r[1] for r in db.execute("PRAGMA table_info(versions)")}
-        assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'items_progress'").fetchone()[0] == 1
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        after = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "versions", "items")}
+        assert after == {**before, "runs": before["runs"] + 1}
+        columns = {r[1] for r in db.execute("PRAGMA table_info(versions)")}
+        assert "items_digest" in columns and "last_run" not in columns
+        indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "items_progress" in indexes and "run_workbooks_version" not in indexes
+        # b.xlsx's first version was last seen in run 1 (kept from the old column), the others in run 3.
+        seen = db.execute("SELECT source, first_run, last_run FROM versions_seen ORDER BY source, first_run").fetchall()
+        assert seen == [("a.xlsx", 1, 3), ("b.xlsx", 1, 1), ("b.xlsx", 2, 3)]
     assert not list(out.glob("reporter.sqlite.*"))  # not moved aside
     history = json.loads(runner.invoke(app, ["history", str(out), "--json"]).output)["runs"]
-    assert len(history) == runs + 1
+    assert len(history) == before["runs"] + 1
 
 
 def test_the_result_lines_are_written_one_workbook_at_a_time(tmp_path, monkeypatch):

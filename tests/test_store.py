@@ -44,11 +44,11 @@ def test_schema_version_and_tables(tmp_path):
     good(inp / "a.xlsx", "甲党支部")
     assert build(inp, out).exit_code == 0
     con = sqlite3.connect(out / "reporter.sqlite")
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    assert {"runs", "versions", "items", "run_workbooks", "state", "leftovers", "run_progress", "run_totals",
-            "current_measures"} <= names
+    assert {"runs", "versions", "version_seen", "items", "run_workbooks", "state", "leftovers", "run_progress",
+            "versions_seen", "run_totals", "current_measures"} <= names
     # Every field of every item is there: the measure's 对应问题 and 完成时限 as written too.
     rows = con.execute("SELECT sheet, row, number, headline, problems, problems_as_written, owner, deadline,"
                        " progress FROM items WHERE kind = 'measure' ORDER BY position").fetchall()

@@ -296,13 +296,15 @@ class SqliteStore:
         if known is None:
             version = db.execute(
                 "INSERT INTO versions (status, branch, problems, causes, measures, messages, info, template_version,"
-                " items_digest, source, sha256, first_run, last_run) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (*row, source, sha256, self.run_id, self.run_id)).lastrowid
+                " items_digest, source, sha256, first_run) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (*row, source, sha256, self.run_id)).lastrowid
         else:
             version = known[0]
             db.execute("UPDATE versions SET status = ?, branch = ?, problems = ?, causes = ?, measures = ?,"
-                       " messages = ?, info = ?, template_version = ?, items_digest = ?, last_run = ? WHERE id = ?",
-                       (*row, self.run_id, version))
+                       " messages = ?, info = ?, template_version = ?, items_digest = ? WHERE id = ?",
+                       (*row, version))
+        db.execute("INSERT INTO version_seen VALUES (?, ?)"
+                   " ON CONFLICT (version) DO UPDATE SET last_run = excluded.last_run", (version, self.run_id))
         if known is None or known[1] is None or known[1] != digest:  # the same items are not written again
             db.execute("DELETE FROM items WHERE version = ?", (version,))
             if rows:
@@ -320,8 +322,8 @@ class SqliteStore:
         db.execute("DELETE FROM run_workbooks WHERE run = ?", (self.run_id,))
         db.executemany("INSERT INTO run_workbooks VALUES (?,?,?,?,?,?,?,?)",
                        ((self.run_id, *row[:6], _messages(row[6])) for row in rows))
-        db.execute("UPDATE versions SET last_run = ? WHERE id IN (SELECT version FROM run_workbooks WHERE run = ?)",
-                   (self.run_id, self.run_id))
+        db.execute("INSERT INTO version_seen SELECT version, run FROM run_workbooks WHERE run = ? AND version IS NOT NULL"
+                   " ON CONFLICT (version) DO UPDATE SET last_run = excluded.last_run", (self.run_id,))
         db.execute("COMMIT")
         self._pending = 0
 
