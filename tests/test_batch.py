@@ -703,6 +703,60 @@ def test_settled_unchanged_workbooks_are_not_read_again(tmp_path, monkeypatch, h
     assert len(hashed) == 2  # --force reads everything
 
 
+def _state(out: Path) -> dict[str, tuple]:
+    import sqlite3
+
+    with sqlite3.connect(out / "reporter.sqlite") as db:
+        return {json.loads(source): (document, json.loads(key) if key else None)
+                for source, document, key in db.execute("SELECT source, document, source_key FROM state")}
+
+
+def test_an_unchanged_run_writes_the_state_only_when_an_entry_moved(tmp_path, monkeypatch, hashed):
+    """A run whose workbooks are all unchanged skips writing the state, but not when a workbook's
+    file was touched (same bytes, new times), a workbook went, or an unchanged one's document moved."""
+    import reporter.build.intake as intake
+
+    monkeypatch.setattr(intake, "RACY_NS", 0)
+    inp, out = tmp_path / "in", tmp_path / "out"
+    a = good(inp / "a.xlsx", "甲党支部")
+    good(inp / "b.xlsx", "乙党支部")
+    assert build(inp, out).exit_code == 0
+    first = _state(out)
+    assert build(inp, out).exit_code == 0 and _state(out) == first
+
+    st = a.stat()
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns - 10**9))  # touched: the same bytes, read once more
+    hashed.clear()
+    build(inp, out)
+    assert hashed == [a.read_bytes()] and report(out)["totals"]["unchanged"] == 2
+    assert _state(out)["a.xlsx"][1] == list(intake.source_key(a.stat()))
+    hashed.clear()
+    build(inp, out)
+    assert hashed == []  # the new stat key was stored
+
+    (inp / "b.xlsx").unlink()
+    build(inp, out)
+    assert set(_state(out)) == {"a.xlsx"}
+
+    good(inp / "0.xlsx", "甲党支部")  # the same branch again, first in order: a's document takes another name
+    build(inp, out)
+    rep = by_source(report(out))
+    assert rep["a.xlsx"]["status"] == "unchanged"
+    assert {s: d for s, (d, _) in _state(out).items()} == {s: w["document"] for s, w in rep.items()}
+
+
+def test_a_record_moved_to_another_document_is_no_longer_as_loaded():
+    from reporter.build.record import Record
+
+    rec = Record("a.xlsx", "a.xlsx", name="甲党支部")
+    rec.document = "docs/甲党支部.docx"
+    rec.kept = True
+    rec.document = "docs/甲党支部.docx"  # named again, the same: still the stored entry
+    assert rec.kept
+    rec.document = "docs/甲党支部（a）.docx"
+    assert not rec.kept
+
+
 def test_recently_changed_workbooks_are_hashed_again(tmp_path, monkeypatch, hashed):
     """A file changed within RACY_NS of being read may change again without its
     timestamps moving (coarse clocks): it is not trusted until it has settled."""

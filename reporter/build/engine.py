@@ -108,7 +108,7 @@ class Build:
         self._discover()
         self._timed("process", self._map)
         self._timed("documents", finish_documents, self)
-        self.save_state()
+        self.save_state(first=True)
         leftovers = set(self.owned.leftovers)
         self._timed("pdf", make_pdfs, self)
         if self.o.pdf or self.owned.leftovers != leftovers:
@@ -277,10 +277,22 @@ class Build:
         self.log.advance()
 
     # -- state, errors, abort ----------------------------------------------------
-    def save_state(self) -> None:
+    def save_state(self, first: bool = False) -> None:
         for rec in self.records:
             chronicle.store_version(self, rec)
-        self.store.save(self._entries, self.owned.leftovers)
+        self.store.save(self._entries, self.owned.leftovers, as_loaded=self._as_loaded() if first else None)
+
+    def _as_loaded(self) -> int | None:
+        """The number of state entries when each is the stored one as it was loaded (an unchanged
+        workbook whose file, document and PDF did not move: Record.kept); None when any other has one.
+        Only before the PDFs' step: it may make or remove PDFs."""
+        kept = 0
+        for rec in self.records:
+            if rec.kept:
+                kept += 1
+            elif rec.has_entry():
+                return None
+        return kept
 
     def _entries(self):
         """(source, entry) of every workbook with a document, made as they are written (no dict of them)."""
@@ -290,7 +302,7 @@ class Build:
                 yield rec.source, entry
 
     def _entry(self, rec: Record) -> StateEntry | None:
-        if rec.document is None or rec.sha256 is None or rec.version is None or rec.name is None:
+        if not rec.has_entry():
             return None
         if rec.saved_doc is not None and rec.document == rec.saved_doc[0]:
             doc_stat = rec.saved_doc[1]  # checked in intake.unchanged, or measured when last saved

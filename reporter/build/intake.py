@@ -169,4 +169,5 @@ def unchanged(run: Build, rec: Record, old: StateEntry | None) -> bool:
         return False  # the document is missing or was changed: make it again
     rec.reuse(old)
     rec.pdf_fresh = old.pdf_stat is not None and stat_key(run.out / pdf_name(old.document)) == old.pdf_stat
+    rec.kept = rec.source_key == old.source_key and rec.pdf_fresh == (old.pdf_stat is not None)
     return True

@@ -82,6 +82,7 @@ class Record:
     handled: bool = False  # decided in this run (a report of an interrupted run lists only these)
     duplicate_of: str | None = None  # the copy of the same branch the summary uses instead (shown form)
     saved_doc: tuple[str, tuple[int, int] | None] | None = None  # (document, its stat key) as last saved
+    kept: bool = False  # its state entry is the stored one as loaded (intake.unchanged); a new document name clears it
 
     @property
     def sha256(self) -> str | None:
@@ -99,7 +100,14 @@ class Record:
     @document.setter
     def document(self, value: str | None) -> None:
         usual = value is not None and self.name is not None and value == f"{DOCS}/{self.name}.docx"
-        self._document = _USUAL if usual else value
+        value = _USUAL if usual else value
+        if value != self._document:
+            self._document, self.kept = value, False
+
+    def has_entry(self) -> bool:
+        """It has a state entry (a document, and the version it was made from)."""
+        return self._document is not None and self._digest is not None and self.version is not None \
+            and self.name is not None
 
     @property
     def messages(self) -> tuple[Message, ...]:

@@ -88,9 +88,10 @@ class StateStore(Protocol):
     def load(self) -> LoadedState:
         """The last run's entries and the files it recorded as ours."""
 
-    def save(self, entries, leftovers: set[str]) -> None:
+    def save(self, entries, leftovers: set[str], as_loaded: int | None = None) -> None:
         """Replace the state with ``entries`` (a mapping, or a function giving (source, entry)
-        pairs, called as often as needed); an unchanged state need not be written."""
+        pairs, called as often as needed); an unchanged state need not be written (``as_loaded``:
+        there are that many entries, each the one loaded)."""
 
 
 def our_document_name(doc: object) -> bool:

@@ -138,6 +138,7 @@ class SqliteStore:
         self.notices: list[str] = []
         self._pending = 0  # versions written in the open transaction
         self._leftovers: set[str] | None = None  # as last loaded or saved (None: the state is always written)
+        self._loaded: int | None = None  # the number of state rows loaded (None: not known)
 
     # -- opening ---------------------------------------------------------------
     def open(self) -> sqlite3.Connection:
@@ -216,18 +217,28 @@ class SqliteStore:
             taken.notices = self.notices
             return taken
         owned.note_leftovers(p for (p,) in db.execute("SELECT path FROM leftovers"))
+        self._loaded = 0
         for document, doc_stat, pdf_stat in db.execute("SELECT document, doc_stat, pdf_stat FROM state"):
             owned.note(document, _t(doc_stat), _t(pdf_stat))
+            self._loaded += 1
         self._leftovers = set(owned.leftovers)
         return LoadedState(StoredEntries(db), owned, notices=self.notices)
 
     def save(self, entries: Mapping[str, StateEntry] | Callable[[], Iterable[tuple[str, StateEntry]]],
-             leftovers: set[str]) -> None:
+             leftovers: set[str], as_loaded: int | None = None) -> None:
         """Replace the state with ``entries`` (a mapping, or a function giving (source, entry)
         pairs, called once: no dict of every entry is needed); an unchanged state is not rewritten.
 
-        The new rows go to a temporary table first and are compared there with the stored
-        ones, in SQL (a run with nothing new writes nothing to the database file)."""
+        ``as_loaded``: the caller knows that there are that many entries, each the stored one as
+        loaded; when the state held as many then (and the leftovers are the same), nothing is
+        written or compared.  Otherwise the new rows go to a temporary table first and are compared
+        there with the stored ones, in SQL (a run with nothing new writes nothing to the database file)."""
+        if as_loaded is not None and as_loaded == self._loaded and self._leftovers == leftovers:
+            if self.open().in_transaction:
+                self.db.execute("COMMIT")  # the versions written so far
+            self._pending = 0
+            return
+        self._loaded = None  # what was loaded is no longer what is stored
         pairs = entries.items if isinstance(entries, Mapping) else entries
         signature = model_signature()
         made: dict[tuple, str] = {}
