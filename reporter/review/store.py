@@ -254,6 +254,9 @@ class Review:
         db = connect(path)
         try:
             db.execute("PRAGMA query_only = ON")
+            # Read in streams, each page about once: SQLite's default cache is enough, and the
+            # run report's ~6 MB of messages at N = 1,000 come through 2 MB of new pages, not 8.
+            db.execute("PRAGMA cache_size = -2000")
             return cls(db)
         except BaseException:
             db.close()
