@@ -17,11 +17,12 @@ and the next run repairs the rest.
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
-import traceback
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..config import Config
@@ -34,7 +35,6 @@ from ..runlog import Row, RunLog, final_line
 from . import chronicle, intake
 from .outputs import finish_documents
 from .pdfs import make_pdfs
-from .pool import Packed, Supervisor
 from .record import Record, changed_after_read, same_or, shared_counts, timed_out, worker_died
 from .report import REPORT_NAME, config_text, last_report_count, totals, write_report
 from .reviewing import reopen, review_step
@@ -43,6 +43,9 @@ from .signals import Interrupted
 from .state import DOCS, PDF, Owned, StateEntry, StateStore, pdf_name
 from .summarize import SUMMARY, give_back_freed_memory, prepare, summarize
 from .volume import make_volume
+
+if TYPE_CHECKING:
+    from .pool import Packed, Supervisor
 
 
 class Build:
@@ -98,6 +101,8 @@ class Build:
             self._abort(text, 2)
             raise self._logged(ReporterError(text)) from None
         except Exception as exc:  # a bug of ours: the report says the run did not complete
+            import traceback
+
             self.log.traceback("运行", traceback.format_exc())
             text = f"程序内部出错（{type(exc).__name__}），本次运行未完成；已写出的文件都是完整的。请把日志发给维护人员。"
             self._abort(text, 2)
@@ -217,9 +222,15 @@ class Build:
     def _map(self) -> None:
         self.log.start(len(self.records))
         try:
+            tasks = intake.tasks(self)
+            first = next(tasks, None)
+            if first is None:  # every workbook decided on the way (an unchanged run): no workers
+                return
+            from .pool import Supervisor
+
             self.supervisor = Supervisor(self.jobs, len(self.records), self.config, self.o.strict,
                                          self._done, self._lost)
-            self.supervisor.run(intake.tasks(self))
+            self.supervisor.run(itertools.chain([first], tasks))
         finally:
             self.log.stop()
 

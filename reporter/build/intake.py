@@ -22,7 +22,6 @@ import hashlib
 import os
 import stat
 import time
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -148,6 +147,8 @@ def verdict(path: Path, config: Config, root: Path, traceback_to=None) -> tuple[
         result = read_path(path, config, root)
     except Exception as exc:  # noqa: BLE001
         if traceback_to is not None:
+            import traceback  # only when something failed
+
             traceback_to(traceback.format_exc())
         return (internal_error(exc),)
     errors = tuple(m for m in result.messages if m.level == "error")

@@ -24,7 +24,6 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -98,6 +97,8 @@ class Side:
                 started = time.monotonic()
                 result = ("ok", self.step(run, True), time.monotonic() - started)
             except Exception:  # noqa: BLE001 - raised again in the main process
+                import traceback  # only when something failed
+
                 result = ("error", traceback.format_exc(), None)
             calls = run.log.calls if isinstance(run.log, _Recorder) else []
             import pickle  # here and in join: a run with nothing new forks nothing and needs it not

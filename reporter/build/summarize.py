@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,6 +104,8 @@ def _make(run: Build) -> list[str] | None:
         run.run_error("summary", text)
         return None
     except Exception as exc:  # noqa: BLE001 - the documents are done; report and go on
+        import traceback  # only when something failed
+
         run.log.traceback("汇总", traceback.format_exc())
         text = f"生成汇总材料时程序内部出错（{type(exc).__name__}），各支部材料不受影响。"
         run.log.error(text)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import traceback
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,6 +110,8 @@ def _write(run: Build, recs: list[Record], want_pdf: bool) -> bool | None:
         if isinstance(exc, OSError):
             why = f" {VOLUME_DOCX} 未能写出：{os_reason(exc)}。解决后重新运行即可"
         else:
+            import traceback  # only when something failed
+
             run.log.traceback("汇编", traceback.format_exc())
             why = f"生成时程序内部出错（{type(exc).__name__}）"
         text = f"汇编{why}，各支部材料不受影响。"
