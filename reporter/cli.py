@@ -275,5 +275,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code or 0)
 
 
+# The entry point of installations made before reporter.program (their `reporter` script imports it from here).
+run = program.run
+
 if __name__ == "__main__":  # pragma: no cover
-    program.run()
+    run()

@@ -101,3 +101,10 @@ def test_the_program_reads_a_nightly_line_without_typer(tmp_path):
 
     assert loaded("build", str(inp), "-o", str(tmp_path / "out"), "--quiet") == []
     assert "typer" in loaded("build", str(inp), "-o", str(tmp_path / "out"), "-qj1")  # written together: Click
+
+
+def test_installations_made_before_keep_their_entry_point():
+    """A `reporter` script installed earlier imports run from reporter.cli (editable installs keep it)."""
+    from reporter import cli
+
+    assert cli.run is program.run
