@@ -3,6 +3,7 @@ changing the document) leaves its document and its history rows as they are."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from datetime import datetime, timezone
@@ -222,7 +223,7 @@ def as_older_schema(db_path: Path, version: int) -> None:
 
 
 @pytest.mark.parametrize("version", [1, 2])
-def test_older_database_migrated_in_place(tmp_path, version):
+def test_older_database_migrated_in_place(tmp_path, monkeypatch, version):
     """A database of schema 1 or 2 is brought to the current one: its runs, versions and items stay."""
     inp, out = tmp_path / "in", tmp_path / "out"
     good(inp / "a.xlsx", "甲党支部")
@@ -250,12 +251,26 @@ def test_older_database_migrated_in_place(tmp_path, version):
         assert "items_digest" in columns and "last_run" not in columns
         indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "items_progress" in indexes and "run_workbooks_version" not in indexes
+        assert db.execute("SELECT count(*) FROM state s JOIN versions v ON v.id = s.version"
+                          " WHERE s.sha256 = v.sha256").fetchone()[0] == 2  # the state keeps its sha256
         # b.xlsx's first version was last seen in run 1 (kept from the old column), the others in run 3.
         seen = db.execute("SELECT source, first_run, last_run FROM versions_seen ORDER BY source, first_run").fetchall()
         assert seen == [("a.xlsx", 1, 3), ("b.xlsx", 1, 1), ("b.xlsx", 2, 3)]
     assert not list(out.glob("reporter.sqlite.*"))  # not moved aside
     history = json.loads(runner.invoke(app, ["history", str(out), "--json"]).output)["runs"]
     assert len(history) == before["runs"] + 1
+
+    # A state row without its sha256 (not written by this tool) is no proof of anything: read again,
+    # even when the file's stat key is the one stored (a settled file is otherwise not read).
+    import reporter.build.intake as intake
+
+    monkeypatch.setattr(intake, "RACY_NS", 0)
+    build(inp, out)  # the stat keys stored
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE state SET sha256 = NULL WHERE source = '\"a.xlsx\"'")
+    rep = {w["source"]: w for w in build(inp, out)["workbooks"]}
+    assert rep["a.xlsx"]["status"] == "ok" and rep["b.xlsx"]["status"] == "unchanged"
+    assert rep["a.xlsx"]["sha256"] == hashlib.sha256((inp / "a.xlsx").read_bytes()).hexdigest()
 
 
 def test_the_result_lines_are_written_one_workbook_at_a_time(tmp_path, monkeypatch):

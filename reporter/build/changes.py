@@ -1,7 +1,7 @@
 """What changed since the previous completed run (run-report.json ``"changes"``, DESIGN §8), in SQL.
 
 A workbook is new / removed when its source is in one run and not the other,
-changed when its bytes (sha256) differ.  A measure's identity is
+changed when its bytes (sha256, so its version) differ.  A measure's identity is
 (支部名称, 序号) while its headline stays the same; only the workbooks the
 summary counts (not failed, not a duplicate copy) have measures.
 """
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 
-_SOURCES = "SELECT w.source, v.sha256 FROM run_workbooks w LEFT JOIN versions v ON v.id = w.version WHERE w.run = ?"
+# A workbook's version stands for its bytes: one row per (source, sha256), so for one source two runs
+# have the same version exactly when they read the same bytes (the versions table is not read).
+_SOURCES = "SELECT source, version FROM run_workbooks WHERE run = ?"
 # The workbooks whose measures count (not failed, not a duplicate copy, a 支部名称).
 _COUNTED = "w.status != 'failed' AND w.duplicate_of IS NULL AND w.branch IS NOT NULL"
 _COMPLETED = "i.progress = :done AND coalesce(p.progress, '') != :done"

@@ -14,7 +14,7 @@ Tables (plain English names; dates ISO-8601, JSON where a list is kept):
                      workbook, and a wide ``versions`` row would make that a rewrite of the whole table)
 - ``items``          every problem, cause and measure of every version, all fields
 - ``run_workbooks``  which version each workbook of a run was, its status and findings
-- ``state``          the incremental state: per workbook, its last good build
+- ``state``          the incremental state: per workbook, its last good build (with its sha256)
 - ``leftovers``      files of ours a run could not remove (tried again next run)
 - ``run_progress``   per run and 完成情况: measures and how many of them overdue (the trend)
 
@@ -145,6 +145,7 @@ CREATE INDEX IF NOT EXISTS items_progress ON items(version, kind, progress, dead
 # Version 3: an unchanged night wrote ~1,100 pages at N = 1,000 (4.5 MB through the WAL, twice):
 # versions.last_run (every version row, so every page of the table) and the index of run_workbooks
 # by version (every leaf, growing with the history).  last_run moves to a narrow table; the index goes.
+# The state keeps each workbook's sha256 itself: an unchanged night reads no page of versions.
 # versions is made again without the column (the portable way: ALTER TABLE … DROP COLUMN needs
 # SQLite 3.35), with the same ids, so items, run_workbooks and state still point at the same rows.
 _V3 = """
@@ -153,6 +154,8 @@ CREATE TABLE version_seen (
     last_run INTEGER NOT NULL REFERENCES runs(id)
 );
 INSERT INTO version_seen SELECT id, last_run FROM versions;
+ALTER TABLE state ADD COLUMN sha256 TEXT;
+UPDATE state SET sha256 = (SELECT sha256 FROM versions v WHERE v.id = state.version);
 CREATE TABLE versions_v3 (
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL,

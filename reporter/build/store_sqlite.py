@@ -73,8 +73,8 @@ def _t(text: str | None) -> tuple | None:
         return tuple(json.loads(text))
 
 
-STATE_COLUMNS = ("source, version, source_key, fingerprint, tool_version, model, document, doc_stat, pdf_stat,"
-                 " status, branch, counts, messages")
+STATE_COLUMNS = ("source, version, sha256, source_key, fingerprint, tool_version, model, document, doc_stat,"
+                 " pdf_stat, status, branch, counts, messages")
 
 
 def _file_key(path: Path) -> str | None:
@@ -96,9 +96,8 @@ class StoredEntries:
     """The state's entries, read from the database a few hundred at a time (:meth:`prefetch`, as the
     workbooks are decided in order) or one at a time (memory never holds them all)."""
 
-    _COLUMNS = ("SELECT s.source, v.sha256, s.source_key, s.fingerprint, s.tool_version, s.model, s.document,"
-                " s.doc_stat, s.pdf_stat, s.status, s.branch, s.counts, s.messages, s.version"
-                " FROM state s JOIN versions v ON v.id = s.version WHERE s.source IN ")
+    _COLUMNS = ("SELECT source, sha256, source_key, fingerprint, tool_version, model, document, doc_stat, pdf_stat,"
+                " status, branch, counts, messages, version FROM state WHERE source IN ")
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
@@ -118,7 +117,7 @@ class StoredEntries:
         if row is None:
             return None
         _, sha, key, fp, tool, model, document, doc_stat, pdf_stat, status, name, counts, msgs, version = row
-        if model != self.signature:
+        if model != self.signature or sha is None:
             return None
         if counts not in self._counts:  # a few distinct counts among all workbooks: each parsed once
             self._counts[counts] = json.loads(counts)
@@ -249,15 +248,15 @@ class SqliteStore:
                 made[key] = _j(value)
             return made[key]
 
-        rows = ((json.dumps(source), e.version, _key(e.source_key), e.fingerprint, e.tool_version, signature,
-                 e.document, _key(e.doc_stat), _key(e.pdf_stat), e.status, e.name, counts(e.counts),
+        rows = ((json.dumps(source), e.version, e.sha256, _key(e.source_key), e.fingerprint, e.tool_version,
+                 signature, e.document, _key(e.doc_stat), _key(e.pdf_stat), e.status, e.name, counts(e.counts),
                  _messages(e.messages))
                 for source, e in pairs())
         db = self.open()
         self._begin()
         db.execute(f"CREATE TEMP TABLE IF NOT EXISTS new_state AS SELECT {STATE_COLUMNS} FROM state WHERE 0")
         db.execute("DELETE FROM temp.new_state")
-        db.executemany(f"INSERT INTO temp.new_state ({STATE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany(f"INSERT INTO temp.new_state ({STATE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         same = db.execute(f"SELECT (SELECT count(*) FROM main.state) = (SELECT count(*) FROM temp.new_state)"
                           f" AND NOT EXISTS (SELECT {STATE_COLUMNS} FROM temp.new_state"
                           f" EXCEPT SELECT {STATE_COLUMNS} FROM main.state)").fetchone()[0]
