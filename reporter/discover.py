@@ -13,8 +13,14 @@ from pathlib import Path
 from typing import Iterable
 
 from .labels import shown_path
-from .model import Message
-from .schema import CONVERT_SUFFIXES, WORKBOOK_SUFFIXES
+from .message import Message
+
+# File extensions of workbooks.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+# Spreadsheet-ish files we recognise but cannot read: a finding telling the
+# user to save as .xlsx.
+CONVERT_SUFFIXES = (".et", ".ett", ".csv", ".numbers", ".xltx", ".xltm", ".wps", ".tsv")
+
 
 def name_findings(rel: str) -> tuple[Message, ...]:
     """W405 for a file name that cannot be shown as it is.

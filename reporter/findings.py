@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import MappingProxyType
 
-from .model import Level, Message
+from .message import Level, Message
 
 SAVE_AS_XLSX = "请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（.xlsx）格式，再重新提交。"
 RESAVE = ("请用 Excel 或 WPS 打开此工作簿，确认内容完整后“另存为” Excel 工作簿（.xlsx）格式，再重新提交；"

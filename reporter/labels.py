@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 
-from .model import Message
+from .message import Message
 
 # A workbook's status in a run (validate / build / run-report.json's values).
 STATUS: Mapping[str, str] = {"ok": "通过", "warning": "有警告", "failed": "未通过", "unchanged": "未变化"}

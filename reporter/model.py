@@ -1,4 +1,5 @@
-"""The records everything else passes around: findings and a parsed branch.
+"""The records everything else passes around: a parsed branch and a file's outcome (the
+findings themselves are in :mod:`reporter.message`, and their names are here too).
 
 All of them are plain, frozen, picklable values, so they can travel between
 worker processes and be compared in tests.  Each has a JSON form
@@ -10,48 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-Level = Literal["error", "warning", "review"]  # review: the committee's review (R6xx), never changes a status
+from .message import Level, Message, Status, error, status_of, warning
 
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One finding about one workbook (file is known by whoever holds it)."""
-
-    level: Level
-    code: str
-    message: str
-    sheet: str | None = None
-    cell: str | None = None
-
-    @property
-    def where(self) -> str:
-        """``存在的问题!C7`` / ``存在的问题`` / ``""``."""
-        if self.sheet and self.cell:
-            return f"{self.sheet}!{self.cell}"
-        return self.sheet or ""
-
-    def to_json(self) -> dict:
-        return {
-            "level": self.level,
-            "code": self.code,
-            "sheet": self.sheet,
-            "cell": self.cell,
-            "message": self.message,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> Message:
-        return cls(data["level"], data["code"], data["message"], data.get("sheet"), data.get("cell"))
-
-
-def error(code: str, message: str, sheet: str | None = None, cell: str | None = None) -> Message:
-    return Message("error", code, message, sheet, cell)
-
-
-def warning(code: str, message: str, sheet: str | None = None, cell: str | None = None) -> Message:
-    return Message("warning", code, message, sheet, cell)
+__all__ = ["Branch", "BranchInfo", "Cause", "FileResult", "Item", "Level", "Measure", "Message", "Problem",
+           "ReadResult", "Status", "error", "status_of", "warning"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +145,6 @@ class ReadResult:
         return self.branch is None or any(m.level == "error" for m in self.messages)
 
 
-Status = Literal["ok", "warning", "failed", "unchanged"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,11 +168,3 @@ class FileResult:
             "causes": len(b.causes) if b else 0,
             "measures": len(b.measures) if b else 0,
         }
-
-
-def status_of(messages: tuple[Message, ...] | list[Message], strict: bool = False) -> Status:
-    """failed on any error (or any warning with --strict), warning, else ok (review findings never count)."""
-    levels = {m.level for m in messages}
-    if "error" in levels or (strict and "warning" in levels):
-        return "failed"
-    return "warning" if "warning" in levels else "ok"

@@ -24,7 +24,7 @@ from typing import IO, Iterable
 
 from .errors import UsageError, os_reason
 from .labels import STATUS, STATUS_STYLE, message_line, printable, tally
-from .model import Message
+from .message import Message
 
 _LEVEL = {"ok": "INFO", "unchanged": "INFO", "warning": "WARNING", "failed": "ERROR"}
 TABLE_ROWS = 40  # above this, the table lists only the workbooks with findings

@@ -188,8 +188,4 @@ HEADER_SEARCH_ROWS = 10
 # Where the template records its version.
 VERSION_NAME = "REPORTER_TEMPLATE_VERSION"
 
-# File extensions.
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
-# Spreadsheet-ish files we recognise but cannot read: a finding telling the
-# user to save as .xlsx.
-CONVERT_SUFFIXES = (".et", ".ett", ".csv", ".numbers", ".xltx", ".xltm", ".wps", ".tsv")
+# The workbook file extensions are in reporter.discover (the folder walk every run makes).

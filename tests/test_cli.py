@@ -154,7 +154,8 @@ def test_validate_accepts_a_folder_or_one_workbook_in_its_help(capsys):
 HEAVY = ("pandas", "openpyxl", "docx", "matplotlib", "numpy", "rapidfuzz", "lxml", "python_calamine",
          "reporter.docx", "reporter.reader", "reporter.summary", "reporter.volume", "reporter.review.rules",
          "reporter.importer", "reporter.ooxml", "reporter.pdf", "concurrent.futures", "multiprocessing",
-         "reporter.pipeline", "reporter.build.pool", "ctypes", "pickle", "logging")
+         "reporter.pipeline", "reporter.build.pool", "reporter.model", "reporter.schema", "ctypes", "pickle",
+         "logging")
 
 
 def heavy_modules_after(*argv: str) -> list[str]:

@@ -163,3 +163,11 @@ def test_a_branch_comes_back_from_the_store_field_for_field(tmp_path):
     assert store.branch(version, "measures") == Branch(branch.info, (), (), branch.measures, 3)
     assert list(store.infos([version])) == [branch.info]
     store.close()
+
+
+def test_the_model_signature_names_the_model_fields():
+    """The state's MODEL_SIGNATURE is a constant (a run with nothing new does not import the model); whoever
+    adds, removes or renames a field of the model changes it too, and stored branches are then read again."""
+    from reporter.build.state import MODEL_SIGNATURE, fields_signature
+
+    assert fields_signature() == MODEL_SIGNATURE, f"a model field changed: set MODEL_SIGNATURE = {fields_signature()!r}"

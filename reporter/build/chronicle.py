@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..model import status_of
+from ..message import status_of
 from .changes import changes, counts_line, empty_changes
 from .record import Record
 from .report import config_json

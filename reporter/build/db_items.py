@@ -6,10 +6,14 @@ import json
 import sqlite3
 from datetime import date
 
-from ..model import Branch, BranchInfo, Cause, Measure, Problem
-from ..schema import CAUSES, MEASURES, PROBLEMS
+from typing import TYPE_CHECKING
 
-KINDS = (("problem", "problems", PROBLEMS.name), ("cause", "causes", CAUSES.name), ("measure", "measures", MEASURES.name))
+if TYPE_CHECKING:
+    from ..model import Branch
+
+# The kinds of items and the Branch attribute holding them (the model and the schema are imported
+# where a branch is made or read: a run with nothing new does neither).
+KINDS = (("problem", "problems"), ("cause", "causes"), ("measure", "measures"))
 COLUMNS = ("row, number, headline, details, category, problems, problems_as_written, owner, deadline,"
            " deadline_as_written, progress")
 
@@ -37,8 +41,10 @@ def stored_form(branch: Branch | None) -> Stored | None:
     SQLite itself unpacks into rows (the build process makes no object per item or field)."""
     if branch is None:
         return None
+    from ..schema import CAUSES, MEASURES, PROBLEMS
+
     rows = []
-    for kind, attr, sheet in KINDS:
+    for (kind, attr), sheet in zip(KINDS, (PROBLEMS.name, CAUSES.name, MEASURES.name)):
         for position, item in enumerate(getattr(branch, attr), 1):
             row = (kind, position, sheet, item.row, item.number, item.headline, item.details,
                    getattr(item, "category", None))
@@ -67,11 +73,13 @@ def _day(text: str | None) -> date | None:
 def load_branch(db: sqlite3.Connection, version: int, only: str | None = None) -> Branch | None:
     """The Branch of a version, as the reader gave it (None: the version had none); ``only``
     "problems", "causes" or "measures": those items alone (the others left empty)."""
+    from ..model import Branch, BranchInfo, Cause, Measure, Problem
+
     head = db.execute("SELECT info, template_version FROM versions WHERE id = ?", (version,)).fetchone()
     if head is None or head[0] is None:
         return None
     found: dict[str, list] = {"problem": [], "cause": [], "measure": []}
-    kinds = tuple(kind for kind, attr, _ in KINDS if only in (None, attr))
+    kinds = tuple(kind for kind, attr in KINDS if only in (None, attr))
     for kind, row, number, headline, details, category, refs, refs_text, owner, deadline, deadline_text, progress \
             in db.execute(f"SELECT kind, {COLUMNS} FROM items WHERE version = ? AND kind IN ({','.join('?' * len(kinds))})"
                           " ORDER BY kind, position", (version, *kinds)):

@@ -30,7 +30,7 @@ from ..discover import discover
 from ..errors import ReporterError, os_reason
 from ..labels import shown_path as _shown
 from ..fsutil import remove_temp_files, safe_name, write_temp
-from ..model import status_of
+from ..message import status_of
 from ..runlog import Row, RunLog, final_line
 from . import chronicle, intake
 from .outputs import finish_documents

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from .. import __version__
 from ..fsutil import inside
-from ..model import Message
+from ..message import Message
 from .record import Record, changed_while_read
 from .state import StateEntry, our_document_name, pdf_name
 

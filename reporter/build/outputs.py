@@ -18,7 +18,7 @@ from ..discover import Copy, duplicates
 from ..errors import ReporterError, os_reason
 from ..labels import shown_path as _shown
 from ..fsutil import fsync_dir, fsync_files, safe_name, write_temp
-from ..model import status_of
+from ..message import status_of
 from .intake import stat_key
 from .record import Record
 from .state import DOCS

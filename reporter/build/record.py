@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model import Message, status_of
+from ..message import Message, status_of
 from .state import DOCS, StateEntry
 
 

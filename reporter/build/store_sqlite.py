@@ -29,11 +29,15 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..model import BranchInfo, Message
+from ..message import Message
 from .db_items import Stored, insert_items, json_text, load_branch
 from .db_schema import NewerSchema, migrate
-from .state import LoadedState, Owned, StateEntry, model_signature
+from .state import MODEL_SIGNATURE, LoadedState, Owned, StateEntry
+
+if TYPE_CHECKING:
+    from ..model import BranchInfo
 
 DB_NAME = "reporter.sqlite"
 CLOSED_NAME = ".reporter-sqlite-closed"  # the database's stat key when this tool last closed it cleanly
@@ -101,7 +105,7 @@ class StoredEntries:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self.signature = model_signature()
+        self.signature = MODEL_SIGNATURE
         self._rows: dict[str, tuple] = {}  # the prefetched rows, by source's key
         self._counts: dict[str, dict[str, int]] = {}  # counts as stored → parsed (shared, never changed)
 
@@ -239,7 +243,7 @@ class SqliteStore:
             return
         self._loaded = None  # what was loaded is no longer what is stored
         pairs = entries.items if isinstance(entries, Mapping) else entries
-        signature = model_signature()
+        signature = MODEL_SIGNATURE
         made: dict[tuple, str] = {}
 
         def counts(value: dict[str, int]) -> str:  # a few distinct counts among all workbooks: each made once
@@ -374,6 +378,8 @@ class SqliteStore:
 
     def infos(self, versions: list[int], batch: int = 500) -> Iterator[BranchInfo]:
         """The 基本信息 of these versions, in order (their items not read)."""
+        from ..model import BranchInfo
+
         db = self.open()
         for start in range(0, len(versions), batch):
             chunk = versions[start:start + batch]

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..errors import os_reason
 from ..fsutil import atomic_write
-from ..model import Branch, FileResult
 from .changes import trend
 from .intake import stat_key
 from .outputs import unlink
@@ -26,6 +25,7 @@ from .pdfs import convert
 from .record import Record
 
 if TYPE_CHECKING:
+    from ..model import Branch, FileResult
     from .engine import Build
 
 SUMMARY = "summary"
@@ -164,6 +164,8 @@ def file_result(rec: Record, strict: bool, store) -> FileResult:
     """For the summary: "unchanged" means nothing to a committee reader, so it
     gets the workbook's real status (which also keeps the summary's inputs,
     and so its cache key, identical from one unchanged run to the next)."""
+    from ..model import FileResult
+
     status = rec.summary_status(strict)
     branch = store.branch(rec.version) if rec.version is not None and status != "failed" else None
     return FileResult(rec.shown, status, rec.messages, branch, rec.sha256, rec.document,

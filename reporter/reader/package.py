@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..findings import message
 from ..model import Message
-from ..schema import CONVERT_SUFFIXES, VERSION_NAME, WORKBOOK_SUFFIXES
+from ..discover import CONVERT_SUFFIXES, WORKBOOK_SUFFIXES
+from ..schema import VERSION_NAME
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")

@@ -34,8 +34,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from ..model import Message
-from ..schema import SECTIONS
+from ..message import Message
 
 # The similarity measure and candidate search of .similar, by name: in the reuse key (a stored review
 # made by another measure is stale).  Change it whenever .similar changes what it finds.
@@ -97,11 +96,15 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return db
 
 
-_SHEET_ORDER = {s.name: i for i, s in enumerate(SECTIONS)}
+_SHEET_ORDER: dict[str, int] = {}  # filled when first needed (the schema is not imported by a run with nothing new)
 
 
 def sort_key(branch: str | None, source: str, m: Message) -> tuple:
     """By branch, workbook, sheet, row, code (then cell)."""
+    if not _SHEET_ORDER:
+        from ..schema import SECTIONS
+
+        _SHEET_ORDER.update((s.name, i) for i, s in enumerate(SECTIONS))
     sheet = _SHEET_ORDER.get(m.sheet, len(_SHEET_ORDER))
     return (branch or "", source, sheet, _row_of(m.cell), CODE_ORDER[m.code], m.cell or "")
 
