@@ -192,7 +192,7 @@ class SqliteStore:
 
     def _closed_key(self) -> str | None:
         try:
-            return (self.out / CLOSED_NAME).read_text(encoding="ascii").strip()
+            return (self.out / CLOSED_NAME).read_text(encoding="utf-8").strip()
         except (OSError, ValueError):
             return None
 
@@ -204,7 +204,7 @@ class SqliteStore:
             if key is None:
                 (self.out / CLOSED_NAME).unlink(missing_ok=True)
             else:
-                (self.out / CLOSED_NAME).write_text(key + "\n", encoding="ascii")
+                (self.out / CLOSED_NAME).write_text(key + "\n", encoding="utf-8")
         except OSError:
             pass  # without the note the next run checks the database: slower, never wrong
 
