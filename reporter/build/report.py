@@ -109,8 +109,10 @@ def write_report(run: Build, *, completed: bool, exit_status: int, reason: str |
     atomic_write(run.out / REPORT_NAME, lambda f: _write(f, report, entries, run.review))
 
 
-def _entries(records: list[Record], pdf: bool, review, batch: int = 500) -> Iterator[bytes]:
-    """Each workbook's entry as a line; the review's messages read ``batch`` workbooks at a time."""
+def _entries(records: list[Record], pdf: bool, review, batch: int = 100) -> Iterator[bytes]:
+    """Each workbook's entry as a line; the review's messages read ``batch`` workbooks at a time (a
+    small batch: the memory one batch frees is what the next one reuses, no new pages each time —
+    500 at a time made the run report of an unchanged run at N = 1,000 3 ms slower)."""
     prefetch = getattr(review, "prefetch", None)
     for i, rec in enumerate(records):
         if prefetch is not None and i % batch == 0:
